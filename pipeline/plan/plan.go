@@ -1,0 +1,187 @@
+// Package plan decides which tags a build gets. It is pure: given a policy,
+// the versions already released, the tags that already exist and the date,
+// it returns a Plan value and does no I/O and reads no clock. The release,
+// refresh and edge flows apply a Plan; the plan command prints one.
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/patchline/patchline/pipeline/policy"
+	"github.com/patchline/patchline/pipeline/tagname"
+	"github.com/patchline/patchline/pipeline/version"
+)
+
+// Kind is the kind of build a plan is for.
+type Kind string
+
+// Build kinds.
+const (
+	KindRelease Kind = "release"
+	KindRefresh Kind = "refresh"
+	KindEdge    Kind = "edge"
+)
+
+// ErrNoDate is returned when a planner is called without a date: the date
+// is always passed in so that plans are reproducible.
+var ErrNoDate = errors.New("no build date given")
+
+// ErrNoTags is returned when nothing in the policy applies to a build.
+var ErrNoTags = errors.New("the policy gives this build no tags")
+
+// Existing maps tags already present in the primary repository to the
+// digest they point at ("" when the digest was not read).
+type Existing map[string]string
+
+// Tag is one tag the build gets.
+type Tag struct {
+	Name      string      `json:"name"`
+	Role      policy.Role `json:"role"`
+	Immutable bool        `json:"immutable"`
+	// Exists reports that the tag is already in the registry.
+	Exists bool `json:"exists,omitempty"`
+	// Note explains anything unusual, e.g. a dated suffix.
+	Note string `json:"note,omitempty"`
+}
+
+// Floating reports whether the tag is expected to move between images.
+func (t Tag) Floating() bool { return t.Role.Floating() }
+
+// Withheld is a tag the policy names but this build does not get.
+type Withheld struct {
+	Role   policy.Role `json:"role"`
+	Name   string      `json:"name,omitempty"`
+	Reason string      `json:"reason"`
+}
+
+// Plan is the tag set of one build, in publishing order: immutable and
+// dated tags first, floating tags last.
+type Plan struct {
+	Kind     Kind       `json:"kind"`
+	Policy   string     `json:"policy"`
+	Version  string     `json:"version,omitempty"`
+	Line     string     `json:"line,omitempty"`
+	Branch   string     `json:"branch,omitempty"`
+	SHA      string     `json:"sha,omitempty"`
+	Date     string     `json:"date"`
+	Tags     []Tag      `json:"tags"`
+	Withheld []Withheld `json:"withheld,omitempty"`
+	Notes    []string   `json:"notes,omitempty"`
+}
+
+// Names returns the tag names in publishing order.
+func (p *Plan) Names() []string {
+	out := make([]string, len(p.Tags))
+	for i, t := range p.Tags {
+		out[i] = t.Name
+	}
+	return out
+}
+
+// Immutable returns the tags written before attestations: exact and dated.
+func (p *Plan) Immutable() []Tag { return p.filter(func(t Tag) bool { return !t.Floating() }) }
+
+// Floating returns the tags written last, after attestations.
+func (p *Plan) Floating() []Tag { return p.filter(Tag.Floating) }
+
+func (p *Plan) filter(keep func(Tag) bool) []Tag {
+	var out []Tag
+	for _, t := range p.Tags {
+		if keep(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// builder accumulates tags, removing duplicates while keeping the first
+// occurrence (in publishing order) and the strictest immutability.
+type builder struct {
+	plan     *Plan
+	existing Existing
+	seen     map[string]int
+}
+
+func newBuilder(p *Plan, existing Existing) *builder {
+	return &builder{plan: p, existing: existing, seen: map[string]int{}}
+}
+
+func (b *builder) add(t Tag) {
+	if i, dup := b.seen[t.Name]; dup {
+		prev := &b.plan.Tags[i]
+		prev.Immutable = prev.Immutable || t.Immutable
+		b.plan.Notes = append(b.plan.Notes, fmt.Sprintf("%s %q is also the %s tag; written once", t.Role, t.Name, prev.Role))
+		return
+	}
+	if _, ok := b.existing[t.Name]; ok {
+		t.Exists = true
+	}
+	b.seen[t.Name] = len(b.plan.Tags)
+	b.plan.Tags = append(b.plan.Tags, t)
+}
+
+func (b *builder) withhold(r policy.Role, name, format string, args ...any) {
+	b.plan.Withheld = append(b.plan.Withheld, Withheld{Role: r, Name: name, Reason: fmt.Sprintf(format, args...)})
+}
+
+// order puts immutable and dated tags before floating ones, keeping the
+// relative order within each group.
+func (b *builder) order() {
+	var fixed, floating []Tag
+	for _, t := range b.plan.Tags {
+		if t.Floating() {
+			floating = append(floating, t)
+		} else {
+			fixed = append(fixed, t)
+		}
+	}
+	b.plan.Tags = append(fixed, floating...)
+}
+
+// dated picks the name of a dated tag. A dated tag is written once: when
+// base already exists with other content, the build gets base.1, base.2
+// and so on, the first that is free. When digest is known and a candidate
+// already points at it, that candidate is reused, so a re-run converges.
+func dated(base string, existing Existing, digest string) (string, string, error) {
+	d, taken := existing[base]
+	if !taken {
+		return base, "", nil
+	}
+	if digest != "" && d == digest {
+		return base, "already points at this image", nil
+	}
+	for n := 1; ; n++ {
+		cand := base + "." + strconv.Itoa(n)
+		if err := tagname.Validate(cand); err != nil {
+			return "", "", fmt.Errorf("dated tag %q exists and no suffixed name fits: %w", base, err)
+		}
+		d, taken := existing[cand]
+		if !taken {
+			return cand, fmt.Sprintf("%s already exists; this build is %s", base, cand), nil
+		}
+		if digest != "" && d == digest {
+			return cand, "already points at this image", nil
+		}
+	}
+}
+
+func checkDate(t time.Time) (string, error) {
+	if t.IsZero() {
+		return "", fmt.Errorf("%w: pass --date YYYY-MM-DD or let the caller supply today's date", ErrNoDate)
+	}
+	return t.UTC().Format(policy.DateLayout), nil
+}
+
+func versionValues(v version.Version, date string) tagname.Values {
+	return tagname.Values{
+		Version:    v.String(),
+		Major:      strconv.FormatUint(v.Major(), 10),
+		Minor:      strconv.FormatUint(v.Minor(), 10),
+		Patch:      strconv.FormatUint(v.Patch(), 10),
+		Prerelease: v.Prerelease(),
+		Date:       date,
+	}
+}

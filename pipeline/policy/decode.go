@@ -1,0 +1,432 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/google/go-containerregistry/pkg/name"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/patchline/patchline/pipeline/tagname"
+	"github.com/patchline/patchline/pipeline/version"
+)
+
+// policy decodes the top level of a policy document into p.
+func (l *loader) policy(root *yaml.Node, p *Policy) {
+	if root.Kind != yaml.MappingNode {
+		l.add(root, "", "a policy is a mapping of keys starting with \"version: 1\", found %s", describe(root))
+		return
+	}
+	sawVersion := false
+	l.fields(root, "", map[string]handler{
+		"version": func(n *yaml.Node, path string) {
+			sawVersion = true
+			if v, ok := l.integer(n, path); ok && v != SchemaVersion {
+				l.add(n, path, "this patchline reads policy version %d; found %d", SchemaVersion, v)
+			}
+		},
+		"repositories": func(n *yaml.Node, path string) { p.Repositories = l.repositories(n, path) },
+		"platforms": func(n *yaml.Node, path string) {
+			if ps := l.platforms(n, path); ps != nil {
+				p.Platforms = ps
+			}
+		},
+		"support":      func(n *yaml.Node, path string) { l.support(n, path, &p.Support) },
+		"tags":         func(n *yaml.Node, path string) { l.tags(n, path, &p.Tags) },
+		"release":      func(n *yaml.Node, path string) { l.release(n, path, &p.Release) },
+		"refresh":      func(n *yaml.Node, path string) { l.refresh(n, path, &p.Refresh) },
+		"attestations": func(n *yaml.Node, path string) { l.attestations(n, path, &p.Attestations) },
+	})
+	if !sawVersion {
+		l.add(root, "version", "missing; add \"version: %d\" at the top so future formats can be told apart", SchemaVersion)
+	}
+}
+
+func (l *loader) repositories(n *yaml.Node, path string) []string {
+	items, nodes, _ := l.list(n, path)
+	var out []string
+	seen := map[string]bool{}
+	for i, s := range items {
+		ip := fmt.Sprintf("%s[%d]", path, i)
+		repo, err := ParseRepository(s)
+		if err != nil {
+			l.add(nodes[i], ip, "%v", err)
+			continue
+		}
+		if seen[repo] {
+			l.add(nodes[i], ip, "%q is listed twice", s)
+			continue
+		}
+		seen[repo] = true
+		out = append(out, repo)
+	}
+	return out
+}
+
+// ParseRepository checks an image repository reference such as
+// ghcr.io/acme/app and returns its canonical form. Tags and digests are
+// refused: the policy decides the tags.
+func ParseRepository(s string) (string, error) {
+	if strings.ContainsAny(s, "@") {
+		return "", fmt.Errorf("repository %q has a digest; give the repository alone, e.g. %q", s, strings.SplitN(s, "@", 2)[0])
+	}
+	if i := strings.LastIndexByte(s, ':'); i > strings.LastIndexByte(s, '/') && i >= 0 {
+		return "", fmt.Errorf("repository %q has a tag; give the repository alone, e.g. %q, and let the policy choose tags", s, s[:i])
+	}
+	repo, err := name.NewRepository(s)
+	if err != nil {
+		return "", fmt.Errorf("repository %q is not a valid image repository (%v); write it like ghcr.io/acme/app or docker.io/acme/app", s, err)
+	}
+	return repo.Name(), nil
+}
+
+var knownOS = []string{"linux", "windows", "freebsd", "darwin"}
+
+var knownArch = map[string][]string{
+	"amd64":   {"", "v2", "v3", "v4"},
+	"arm64":   {"", "v8"},
+	"arm":     {"v5", "v6", "v7"},
+	"386":     {""},
+	"ppc64le": {""},
+	"s390x":   {""},
+	"riscv64": {""},
+	"mips64le": {""},
+	"loong64": {""},
+}
+
+// ParsePlatform checks an os/arch[/variant] platform such as linux/arm64.
+func ParsePlatform(s string) (string, error) {
+	parts := strings.Split(s, "/")
+	if len(parts) < 2 || len(parts) > 3 {
+		return "", fmt.Errorf("platform %q: write it as os/arch or os/arch/variant, e.g. linux/amd64 or linux/arm/v7", s)
+	}
+	if !slices.Contains(knownOS, parts[0]) {
+		return "", fmt.Errorf("platform %q: unknown os %q (known: %s)", s, parts[0], strings.Join(knownOS, ", "))
+	}
+	variants, ok := knownArch[parts[1]]
+	if !ok {
+		var archs []string
+		for a := range knownArch {
+			archs = append(archs, a)
+		}
+		slices.Sort(archs)
+		hint := ""
+		if sug := tagname.Suggest(parts[1], archs); sug != "" {
+			hint = fmt.Sprintf("; did you mean %s/%s?", parts[0], sug)
+		}
+		return "", fmt.Errorf("platform %q: unknown architecture %q%s (known: %s)", s, parts[1], hint, strings.Join(archs, ", "))
+	}
+	variant := ""
+	if len(parts) == 3 {
+		variant = parts[2]
+	}
+	if !slices.Contains(variants, variant) {
+		if variant == "" {
+			return "", fmt.Errorf("platform %q: %s needs a variant, e.g. %s/%s/v7", s, parts[1], parts[0], parts[1])
+		}
+		return "", fmt.Errorf("platform %q: %s has no variant %q", s, parts[1], variant)
+	}
+	return s, nil
+}
+
+func (l *loader) platforms(n *yaml.Node, path string) []string {
+	items, nodes, ok := l.list(n, path)
+	if !ok {
+		return nil
+	}
+	if len(items) == 0 {
+		l.add(n, path, "at least one platform is needed, e.g. [linux/amd64]")
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for i, s := range items {
+		ip := fmt.Sprintf("%s[%d]", path, i)
+		pl, err := ParsePlatform(s)
+		if err != nil {
+			l.add(nodes[i], ip, "%v", err)
+			continue
+		}
+		if seen[pl] {
+			l.add(nodes[i], ip, "%q is listed twice", s)
+			continue
+		}
+		seen[pl] = true
+		out = append(out, pl)
+	}
+	return out
+}
+
+func (l *loader) support(n *yaml.Node, path string, s *Support) {
+	l.fields(n, path, map[string]handler{
+		"constraint": func(n *yaml.Node, path string) {
+			txt, ok := l.str(n, path)
+			if !ok || txt == "" {
+				return
+			}
+			c, err := semver.NewConstraint(txt)
+			if err != nil {
+				l.add(n, path, "%q is not a semver constraint (%v); write it like \">= 1.4\" or \">= 0.3, < 2\"", txt, err)
+				return
+			}
+			s.Constraint, s.ConstraintText = c, txt
+		},
+		"newest_lines": func(n *yaml.Node, path string) {
+			v, ok := l.integer(n, path)
+			if !ok {
+				return
+			}
+			if v < 0 {
+				l.add(n, path, "%d is negative; use 0 for no limit or the number of newest minor lines to support", v)
+				return
+			}
+			s.NewestLines = v
+		},
+		"eol": func(n *yaml.Node, path string) {
+			n = deref(n)
+			if isNull(n) {
+				return
+			}
+			if n.Kind != yaml.MappingNode {
+				l.add(n, path, "expected a mapping of line to date, e.g. \"1.4\": 2026-12-31")
+				return
+			}
+			s.EOL = map[version.Line]Date{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], deref(n.Content[i+1])
+				child := path + "." + k.Value
+				line, err := version.ParseLine(k.Value)
+				if err != nil {
+					if k.Tag == "!!float" {
+						err = fmt.Errorf("%w (YAML read it as a number; quote it)", err)
+					}
+					l.add(k, child, "%v", err)
+					continue
+				}
+				if _, dup := s.EOL[line]; dup {
+					l.add(k, child, "line %s is listed twice", line)
+					continue
+				}
+				d, err := ParseDate(v.Value)
+				if err != nil || v.Kind != yaml.ScalarNode {
+					l.add(v, child, "%q is not a date; write it as YYYY-MM-DD, e.g. 2026-12-31", v.Value)
+					continue
+				}
+				s.EOL[line] = d
+			}
+		},
+	})
+}
+
+func (l *loader) template(n *yaml.Node, path string) (tagname.Template, bool) {
+	s, ok := l.str(n, path)
+	if !ok || s == "" {
+		return tagname.Template{}, ok
+	}
+	t, err := tagname.ParseTemplate(s)
+	if err != nil {
+		l.add(n, path, "%v", err)
+		return tagname.Template{}, false
+	}
+	return t, true
+}
+
+func (l *loader) roles(n *yaml.Node, path string, allowed []Role) []Role {
+	items, nodes, ok := l.list(n, path)
+	if !ok {
+		return nil
+	}
+	var out []Role
+	for i, s := range items {
+		r := Role(s)
+		if s == "aliases" {
+			r = RoleAlias
+		}
+		if !slices.Contains(allowed, r) {
+			var names []string
+			for _, a := range allowed {
+				names = append(names, string(a))
+			}
+			hint := ""
+			if sug := tagname.Suggest(s, names); sug != "" {
+				hint = fmt.Sprintf("; did you mean %q?", sug)
+			}
+			l.add(nodes[i], fmt.Sprintf("%s[%d]", path, i), "%q cannot be listed here%s (allowed: %s)", s, hint, strings.Join(names, ", "))
+			continue
+		}
+		if slices.Contains(out, r) {
+			l.add(nodes[i], fmt.Sprintf("%s[%d]", path, i), "%q is listed twice", s)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (l *loader) tags(n *yaml.Node, path string, t *Tags) {
+	l.fields(n, path, map[string]handler{
+		"exact": func(n *yaml.Node, path string) {
+			if v, ok := l.template(n, path); ok {
+				t.Exact = v
+			}
+		},
+		"major": func(n *yaml.Node, path string) {
+			if v, ok := l.template(n, path); ok {
+				t.Major = v
+			}
+		},
+		"line": func(n *yaml.Node, path string) {
+			if v, ok := l.template(n, path); ok {
+				t.Line = v
+			}
+		},
+		"dated": func(n *yaml.Node, path string) {
+			if v, ok := l.template(n, path); ok {
+				t.Dated = v
+			}
+		},
+		"aliases": func(n *yaml.Node, path string) {
+			items, nodes, ok := l.list(n, path)
+			if !ok {
+				return
+			}
+			t.Aliases = nil
+			for i, s := range items {
+				ip := fmt.Sprintf("%s[%d]", path, i)
+				switch {
+				case strings.ContainsAny(s, "{}"):
+					l.add(nodes[i], ip, "aliases are fixed tags such as latest or stable; %q looks like a template, which belongs in exact, major, line or dated", s)
+				case tagname.Validate(s) != nil:
+					l.add(nodes[i], ip, "%v", tagname.Validate(s))
+				case looksLikeVersion(s):
+					l.add(nodes[i], ip, "alias %q looks like a version and would be mistaken for a release; choose a name such as stable", s)
+				case slices.Contains(t.Aliases, s):
+					l.add(nodes[i], ip, "%q is listed twice", s)
+				default:
+					t.Aliases = append(t.Aliases, s)
+				}
+			}
+		},
+		"date_format": func(n *yaml.Node, path string) {
+			s, ok := l.str(n, path)
+			if !ok {
+				return
+			}
+			df, err := tagname.ParseDateFormat(s)
+			if err != nil {
+				l.add(n, path, "%v", err)
+				return
+			}
+			t.DateFormat = df
+		},
+		"edge": func(n *yaml.Node, path string) {
+			items, nodes, ok := l.list(n, path)
+			if !ok {
+				return
+			}
+			t.Edge = nil
+			for i, s := range items {
+				tt, err := tagname.ParseTemplate(s)
+				if err != nil {
+					l.add(nodes[i], fmt.Sprintf("%s[%d]", path, i), "%v", err)
+					continue
+				}
+				l.nodes[fmt.Sprintf("%s[%d]", path, i)] = nodes[i]
+				t.Edge = append(t.Edge, tt)
+			}
+		},
+		"newest_line_only": func(n *yaml.Node, path string) {
+			t.NewestLineOnly = l.roles(n, path, []Role{RoleAlias, RoleMajor, RoleLine})
+		},
+		"immutable": func(n *yaml.Node, path string) {
+			t.Immutable = l.roles(n, path, []Role{RoleExact, RoleDated})
+		},
+	})
+}
+
+func looksLikeVersion(s string) bool {
+	if _, err := version.Parse(s); err == nil {
+		return true
+	}
+	_, err := version.ParseLine(s)
+	return err == nil
+}
+
+func (l *loader) release(n *yaml.Node, path string, r *Release) {
+	l.fields(n, path, map[string]handler{
+		"dated": func(n *yaml.Node, path string) {
+			if v, ok := l.boolean(n, path); ok {
+				r.Dated = v
+			}
+		},
+	})
+}
+
+func (l *loader) refresh(n *yaml.Node, path string, r *Refresh) {
+	l.fields(n, path, map[string]handler{
+		"exact": func(n *yaml.Node, path string) {
+			if v, ok := l.boolean(n, path); ok {
+				r.Exact = v
+			}
+		},
+		"skip_unchanged": func(n *yaml.Node, path string) {
+			if v, ok := l.boolean(n, path); ok {
+				r.SkipUnchanged = v
+			}
+		},
+		"strategy": func(n *yaml.Node, path string) {
+			s, ok := l.str(n, path)
+			if !ok {
+				return
+			}
+			switch Strategy(s) {
+			case StrategyRebuild, StrategyRebase:
+				r.Strategy = Strategy(s)
+			default:
+				l.add(n, path, "%q is not a strategy; use rebuild (build the release again on the new base) or rebase (swap the base layers)", s)
+			}
+		},
+	})
+}
+
+func (l *loader) attestations(n *yaml.Node, path string, a *Attestations) {
+	l.fields(n, path, map[string]handler{
+		"sbom": func(n *yaml.Node, path string) {
+			s, ok := l.str(n, path)
+			if !ok {
+				return
+			}
+			switch SBOMFormat(s) {
+			case SBOMSPDX, SBOMCycloneDX, SBOMNone:
+				a.SBOM = SBOMFormat(s)
+			default:
+				l.add(n, path, "%q is not an SBOM format; use spdx, cyclonedx or none", s)
+			}
+		},
+		"provenance": func(n *yaml.Node, path string) {
+			if v, ok := l.boolean(n, path); ok {
+				a.Provenance = v
+			}
+		},
+		"layouts": func(n *yaml.Node, path string) {
+			items, nodes, ok := l.list(n, path)
+			if !ok {
+				return
+			}
+			a.Layouts = nil
+			for i, s := range items {
+				lay := Layout(s)
+				switch {
+				case lay != LayoutReferrers && lay != LayoutIndex:
+					l.add(nodes[i], fmt.Sprintf("%s[%d]", path, i), "%q is not a layout; use referrers (OCI 1.1, read by cosign, Trivy, oras) or index (BuildKit style, read by docker buildx imagetools and Docker Scout)", s)
+				case slices.Contains(a.Layouts, lay):
+					l.add(nodes[i], fmt.Sprintf("%s[%d]", path, i), "%q is listed twice", s)
+				default:
+					a.Layouts = append(a.Layouts, lay)
+				}
+			}
+		},
+	})
+}

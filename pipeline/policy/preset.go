@@ -1,0 +1,42 @@
+package policy
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	policyfiles "github.com/patchline/patchline/policy"
+)
+
+// DefaultFile is the policy file looked for at the root of a source
+// directory when neither a preset nor a policy file is named.
+const DefaultFile = "patchline.yaml"
+
+// PresetNames lists the built-in presets.
+func PresetNames() []string {
+	entries, err := fs.ReadDir(policyfiles.Presets, "presets")
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Preset loads a built-in preset by name.
+func Preset(name string) (*Policy, error) {
+	data, err := fs.ReadFile(policyfiles.Presets, path.Join("presets", name+".yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("%w %q; choose one of: %s", ErrUnknownPreset, name, strings.Join(PresetNames(), ", "))
+	}
+	p, err := Parse("preset:"+name, data)
+	if err != nil {
+		return nil, fmt.Errorf("built-in preset %q: %w", name, err)
+	}
+	return p, nil
+}

@@ -1,0 +1,140 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/patchline/patchline/pipeline/tagname"
+)
+
+// ParseDate parses a YYYY-MM-DD day.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(DateLayout, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("%q is not a date; write it as YYYY-MM-DD, e.g. 2026-02-04", s)
+	}
+	return Date{t}, nil
+}
+
+// rule says which placeholders a role's template must and must not use.
+type rule struct {
+	path     string
+	needAll  []tagname.Field
+	needAny  []tagname.Field
+	forbid   []tagname.Field
+	why      string
+	optional bool
+}
+
+var versionFields = []tagname.Field{tagname.FieldVersion, tagname.FieldMajor, tagname.FieldMinor, tagname.FieldPatch, tagname.FieldPrerelease}
+var buildFields = []tagname.Field{tagname.FieldBranch, tagname.FieldSHA, tagname.FieldSHA7}
+
+func (l *loader) checkTemplate(t tagname.Template, r rule) {
+	if t.IsZero() {
+		if !r.optional {
+			l.at(r.path, "required: %s", r.why)
+		}
+		return
+	}
+	for _, f := range r.needAll {
+		if !t.Uses(f) {
+			l.at(r.path, "template %q must use {%s}: %s", t, f, r.why)
+		}
+	}
+	if len(r.needAny) > 0 && !slices.ContainsFunc(r.needAny, t.Uses) {
+		var names []string
+		for _, f := range r.needAny {
+			names = append(names, "{"+string(f)+"}")
+		}
+		l.at(r.path, "template %q must use one of %s: %s", t, strings.Join(names, " "), r.why)
+	}
+	for _, f := range r.forbid {
+		if t.Uses(f) {
+			l.at(r.path, "template %q cannot use {%s}: %s", t, f, r.why)
+		}
+	}
+}
+
+// validate checks the rules that involve more than one key.
+func (l *loader) validate(p *Policy) {
+	t := &p.Tags
+	l.checkTemplate(t.Exact, rule{
+		path:    "tags.exact",
+		needAll: []tagname.Field{tagname.FieldVersion},
+		forbid:  append([]tagname.Field{tagname.FieldDate, tagname.FieldMajor, tagname.FieldMinor, tagname.FieldPatch, tagname.FieldPrerelease}, buildFields...),
+		why:     "the exact tag names one version, prerelease included, e.g. \"{version}\" or \"v{version}\"",
+	})
+	l.checkTemplate(t.Major, rule{
+		path:     "tags.major",
+		needAll:  []tagname.Field{tagname.FieldMajor},
+		forbid:   append([]tagname.Field{tagname.FieldVersion, tagname.FieldMinor, tagname.FieldPatch, tagname.FieldPrerelease, tagname.FieldDate}, buildFields...),
+		why:      "the major tag follows a major version, e.g. \"{major}\"",
+		optional: true,
+	})
+	l.checkTemplate(t.Line, rule{
+		path:     "tags.line",
+		needAll:  []tagname.Field{tagname.FieldMajor, tagname.FieldMinor},
+		forbid:   append([]tagname.Field{tagname.FieldVersion, tagname.FieldPatch, tagname.FieldPrerelease, tagname.FieldDate}, buildFields...),
+		why:      "the line tag follows a minor line, e.g. \"{major}.{minor}\"",
+		optional: true,
+	})
+	l.checkTemplate(t.Dated, rule{
+		path:     "tags.dated",
+		needAll:  []tagname.Field{tagname.FieldDate},
+		needAny:  []tagname.Field{tagname.FieldVersion, tagname.FieldMinor},
+		forbid:   buildFields,
+		why:      "a dated tag records one build of a version or line on one day, e.g. \"{version}-{date}\" or \"{major}.{minor}-r{date}\"",
+		optional: true,
+	})
+	if t.Dated.Uses(tagname.FieldMinor) && !t.Dated.Uses(tagname.FieldMajor) {
+		l.at("tags.dated", "template %q uses {minor} without {major}; lines of different majors would share tags", t.Dated)
+	}
+	if t.Dated.Uses(tagname.FieldVersion) && (t.Dated.Uses(tagname.FieldMajor) || t.Dated.Uses(tagname.FieldMinor)) {
+		l.at("tags.dated", "template %q uses {version} together with {major} or {minor}; use one or the other", t.Dated)
+	}
+	for i, e := range t.Edge {
+		l.checkTemplate(e, rule{
+			path:    fmt.Sprintf("tags.edge[%d]", i),
+			needAny: buildFields,
+			forbid:  versionFields,
+			why:     "edge tags name a development build by branch or commit, e.g. \"edge-{branch}\" or \"edge-sha-{sha7}\"",
+		})
+	}
+	if !t.Exact.IsZero() && t.Exact.String() == t.Line.String() {
+		l.at("tags.line", "renders the same tags as tags.exact")
+	}
+
+	// Roles.
+	if len(t.Aliases) > 0 && !p.NewestLineOnly(RoleAlias) {
+		l.at("tags.newest_line_only", "must list alias: aliases (%s) point at the newest supported line only, so a patch to an older line never moves them", strings.Join(t.Aliases, ", "))
+	}
+	if !t.Dated.IsZero() && !p.IsImmutable(RoleDated) {
+		l.at("tags.immutable", "must list dated: a dated tag records one build and is written once (a second build on the same day gets a numbered suffix)")
+	}
+	if p.Refresh.Exact && p.IsImmutable(RoleExact) {
+		l.at("refresh.exact", "true moves the exact tag on every refresh, but tags.immutable lists exact; keep one of the two")
+	}
+	if p.Release.Dated && t.Dated.IsZero() {
+		l.at("release.dated", "true needs a tags.dated template, e.g. \"{version}-{date}\"")
+	}
+	if p.Refresh.Exact && t.Exact.IsZero() {
+		l.at("refresh.exact", "true needs a tags.exact template")
+	}
+
+	// Tag names that collide across roles.
+	for _, a := range t.Aliases {
+		for _, e := range t.Edge {
+			if e.Literal() && e.String() == a {
+				l.at("tags.edge", "%q is also an alias", a)
+			}
+		}
+	}
+
+	// Attestations.
+	a := p.Attestations
+	if a.Any() && len(a.Layouts) == 0 {
+		l.at("attestations.layouts", "lists no layout but attestations are on; use [referrers, index], or set sbom: none and provenance: false")
+	}
+}

@@ -1,0 +1,106 @@
+package tagname
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// ValidateBranch refuses names that git itself refuses as branch names (see
+// git-check-ref-format), so a mistyped CI variable is caught instead of being
+// published as a tag. A "refs/heads/" prefix is accepted and removed.
+func ValidateBranch(branch string) (string, error) {
+	b := strings.TrimPrefix(branch, "refs/heads/")
+	bad := func(why string) (string, error) {
+		return "", fmt.Errorf("%w %q: %s; pass the branch name as git shows it, e.g. --branch main or --branch feature/login", ErrInvalidBranch, branch, why)
+	}
+	switch {
+	case b == "":
+		return bad("it is empty")
+	case b == "@":
+		return bad(`"@" alone is not a branch`)
+	case strings.HasPrefix(b, "-"):
+		return bad("it starts with -")
+	case strings.HasPrefix(b, "/") || strings.HasSuffix(b, "/"):
+		return bad("it starts or ends with /")
+	case strings.HasSuffix(b, "."):
+		return bad("it ends with .")
+	case strings.HasSuffix(b, ".lock"):
+		return bad("it ends with .lock")
+	case strings.Contains(b, ".."):
+		return bad(`it contains ".."`)
+	case strings.Contains(b, "//"):
+		return bad(`it contains "//"`)
+	case strings.Contains(b, "@{"):
+		return bad(`it contains "@{"`)
+	}
+	for _, r := range b {
+		if unicode.IsControl(r) || r == ' ' || strings.ContainsRune("~^:?*[\\", r) {
+			return bad(fmt.Sprintf("it contains %q", r))
+		}
+	}
+	for _, seg := range strings.Split(b, "/") {
+		if strings.HasPrefix(seg, ".") {
+			return bad("a path component starts with .")
+		}
+	}
+	return b, nil
+}
+
+// SanitizeBranch turns a valid branch name into a string that is safe inside
+// a tag and at most max characters long. Runs of characters a tag cannot hold
+// (such as / and #) become one "-"; case is kept. A leading "." or "-" is
+// dropped because a tag must start with a letter, digit or "_". When the
+// result is longer than max it is cut and ends with a short hash of the full
+// branch name, so two long branches that share a prefix get different tags.
+func SanitizeBranch(branch string, max int) (string, error) {
+	b, err := ValidateBranch(branch)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	dash := false
+	for _, r := range b {
+		ok := r < unicode.MaxASCII && (r == '_' || r == '.' || r == '-' ||
+			('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9'))
+		if !ok {
+			if !dash {
+				sb.WriteByte('-')
+				dash = true
+			}
+			continue
+		}
+		sb.WriteRune(r)
+		dash = r == '-'
+	}
+	s := strings.TrimLeft(sb.String(), ".-")
+	s = strings.TrimRight(s, "-.")
+	if s == "" {
+		return "", fmt.Errorf("%w %q: nothing of it can appear in an image tag; edge tags need a branch with letters or digits", ErrInvalidBranch, branch)
+	}
+	if max < 12 {
+		return "", fmt.Errorf("%w %q: the tag template leaves only %d characters for the branch; shorten the template", ErrInvalidBranch, branch, max)
+	}
+	if len(s) > max {
+		sum := sha256.Sum256([]byte(b))
+		suffix := "-" + hex.EncodeToString(sum[:])[:7]
+		s = strings.TrimRight(s[:max-len(suffix)], "-.") + suffix
+	}
+	return s, nil
+}
+
+// NormalizeSHA checks that sha is a git commit id (7 to 64 hexadecimal
+// characters) and returns it in lowercase.
+func NormalizeSHA(sha string) (string, error) {
+	if len(sha) < 7 || len(sha) > 64 {
+		return "", fmt.Errorf("%w %q: give the commit id, 7 to 64 hexadecimal characters (e.g. --sha $GITHUB_SHA)", ErrInvalidSHA, sha)
+	}
+	for _, r := range sha {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return "", fmt.Errorf("%w %q: %q is not hexadecimal; give the commit id (e.g. --sha $GITHUB_SHA)", ErrInvalidSHA, sha, r)
+		}
+	}
+	return strings.ToLower(sha), nil
+}
