@@ -85,15 +85,15 @@ func ParseRepository(s string) (string, error) {
 var knownOS = []string{"linux", "windows", "freebsd", "darwin"}
 
 var knownArch = map[string][]string{
-	"amd64":   {"", "v2", "v3", "v4"},
-	"arm64":   {"", "v8"},
-	"arm":     {"v5", "v6", "v7"},
-	"386":     {""},
-	"ppc64le": {""},
-	"s390x":   {""},
-	"riscv64": {""},
+	"amd64":    {"", "v2", "v3", "v4"},
+	"arm64":    {"", "v8"},
+	"arm":      {"v5", "v6", "v7"},
+	"386":      {""},
+	"ppc64le":  {""},
+	"s390x":    {""},
+	"riscv64":  {""},
 	"mips64le": {""},
-	"loong64": {""},
+	"loong64":  {""},
 }
 
 // ParsePlatform checks an os/arch[/variant] platform such as linux/arm64.
