@@ -1,0 +1,151 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patchline/patchline/pipeline/plan"
+)
+
+var now = time.Date(2026, 2, 4, 12, 0, 0, 0, time.UTC)
+
+// files is a source directory in memory.
+func files(m map[string]string) func(string) ([]byte, bool, error) {
+	return func(p string) ([]byte, bool, error) {
+		s, ok := m[p]
+		return []byte(s), ok, nil
+	}
+}
+
+func TestLoadPolicyChoice(t *testing.T) {
+	src := files(map[string]string{
+		"patchline.yaml":   "version: 1\ntags:\n  aliases: [stable]\n",
+		"ops/release.yaml": "version: 1\ntags:\n  aliases: [prod]\n",
+		"ops/broken.yaml":  "version: 1\nplatform: []\n",
+	})
+	tests := []struct {
+		name       string
+		ps         PolicySource
+		wantSource string
+		wantErr    string
+	}{
+		{"default file", PolicySource{Read: src}, "patchline.yaml", ""},
+		{"named file", PolicySource{File: "ops/release.yaml", Read: src}, "ops/release.yaml", ""},
+		{"preset", PolicySource{Preset: "stable-line", Read: src}, "preset:stable-line", ""},
+		{"no file falls back to default preset", PolicySource{Read: files(nil)}, "preset:default", ""},
+		{"both", PolicySource{Preset: "default", File: "x.yaml", Read: src}, "", "not both"},
+		{"missing file", PolicySource{File: "nope.yaml", Read: src}, "", `"nope.yaml" is not in the source directory`},
+		{"unknown preset", PolicySource{Preset: "weekly", Read: src}, "", "weekly-refresh"},
+		{"broken file", PolicySource{File: "ops/broken.yaml", Read: src}, "", `ops/broken.yaml:2:1: platform: unknown key; did you mean "platforms"?`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := LoadPolicy(tt.ps)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v; want it to mention %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Source != tt.wantSource {
+				t.Errorf("source = %q; want %q", p.Source, tt.wantSource)
+			}
+		})
+	}
+}
+
+func TestPlanTable(t *testing.T) {
+	out, err := Plan(PlanRequest{
+		Policy:  PolicySource{Preset: "stable-line"},
+		Version: "v1.5.4",
+		GitTags: []string{"v1.6.2", "v1.5.3", "nightly"},
+		Now:     now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"release 1.5.4 (line 1.5) on 2026-02-04, policy preset:stable-line",
+		"1.5.4  ", "exact", "1.5 ",
+		"latest", "1.5.4 is not on the newest supported line; latest stays on 1.6",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestPlanJSON(t *testing.T) {
+	out, err := Plan(PlanRequest{
+		Policy: PolicySource{Preset: "default"},
+		Branch: "feature/Big_Thing#2", SHA: "abcdef0123",
+		Date: "2026-03-01", Now: now, Format: "json",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p plan.Plan
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if p.Kind != plan.KindEdge || p.Date != "2026-03-01" || len(p.Tags) != 2 || p.Tags[0].Name != "edge-feature-Big_Thing-2" {
+		t.Errorf("plan = %+v", p)
+	}
+}
+
+func TestPlanUsageErrors(t *testing.T) {
+	tests := []struct {
+		req  PlanRequest
+		want string
+	}{
+		{PlanRequest{Now: now}, "give --version"},
+		{PlanRequest{Version: "1.0.0", Branch: "main", Now: now}, "not both"},
+		{PlanRequest{Version: "1.0", Now: now}, "all three numbers"},
+		{PlanRequest{Version: "1.0.0", Date: "04/02/2026", Now: now}, "YYYY-MM-DD"},
+		{PlanRequest{Version: "1.0.0", Format: "yaml", Now: now}, `"yaml": use table or json`},
+		{PlanRequest{Branch: "bad..branch", Now: now}, "bad..branch"},
+	}
+	for _, tt := range tests {
+		_, err := Plan(tt.req)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Plan(%+v) = %v; want an error mentioning %q", tt.req, err, tt.want)
+		}
+	}
+}
+
+func TestCheckPolicy(t *testing.T) {
+	src := files(map[string]string{
+		"good.yaml": "version: 1\nrepositories: [ghcr.io/acme/app]\n",
+		"bad.yaml":  "version: 1\ntags:\n  line: \"{minr}\"\n  immutable: [line]\n",
+	})
+	out, err := CheckPolicy(PolicySource{File: "good.yaml", Read: src}, "")
+	if err != nil || !strings.Contains(out, "good.yaml: valid") || !strings.Contains(out, "ghcr.io/acme/app") {
+		t.Errorf("good policy: %v\n%s", err, out)
+	}
+	out, err = CheckPolicy(PolicySource{File: "bad.yaml", Read: src}, "")
+	if !errors.Is(err, ErrPolicyInvalid) {
+		t.Fatalf("bad policy passed: %v", err)
+	}
+	for _, want := range []string{"bad.yaml:3:", "{minr}", "bad.yaml:4:", `"line" cannot be listed here`} {
+		if !strings.Contains(out, want) || !strings.Contains(err.Error(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	js, err := CheckPolicy(PolicySource{File: "bad.yaml", Read: src}, "json")
+	var parsed struct {
+		Valid    bool
+		Problems []struct{ Line int }
+	}
+	if jerr := json.Unmarshal([]byte(js), &parsed); jerr != nil || parsed.Valid || len(parsed.Problems) != 2 || err == nil {
+		t.Errorf("json report: %v %v\n%s", jerr, err, js)
+	}
+	if _, err := CheckPolicy(PolicySource{Preset: "stable-line"}, ""); err != nil {
+		t.Errorf("preset check: %v", err)
+	}
+}
