@@ -8,7 +8,9 @@ import (
 )
 
 // daggerPackages may import dagger.io/dagger: they drive the engine.
-var daggerPackages = map[string]bool{}
+var daggerPackages = map[string]bool{
+	"github.com/patchline/patchline/pipeline/daggerbuild": true,
+}
 
 // heavy are libraries that must never be compiled into the Dagger module:
 // every cold `dagger call` compiles the module, and each of these adds
