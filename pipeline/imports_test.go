@@ -19,7 +19,7 @@ var heavy = []string{
 	"github.com/anchore/syft",
 	"github.com/distribution/distribution",
 	"github.com/olareg/olareg",
-	"github.com/docker/docker",
+	"github.com/docker/docker/",
 	"github.com/moby/buildkit/client",
 	"github.com/moby/buildkit/solver",
 	"github.com/sigstore",
