@@ -1,0 +1,221 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// Option configures a Client.
+type Option func(*options) error
+
+type options struct {
+	creds     credentials
+	insecure  map[string]bool
+	transport http.RoundTripper
+	retry     RetryPolicy
+	sleep     SleepFunc
+	now       func() time.Time
+	counter   *Counter
+	userAgent string
+	pageSize  int
+	jobs      int
+}
+
+const (
+	defaultUserAgent = "patchline"
+	// defaultPageSize is ggcr's too: ECR refuses n > 1000.
+	defaultPageSize = 1000
+	defaultJobs     = 4
+)
+
+func makeOptions(opts ...Option) (*options, error) {
+	o := &options{
+		creds:     credentials{},
+		insecure:  map[string]bool{},
+		transport: remote.DefaultTransport,
+		retry:     DefaultRetryPolicy(),
+		sleep:     sleepContext,
+		now:       time.Now,
+		userAgent: defaultUserAgent,
+		pageSize:  defaultPageSize,
+		jobs:      defaultJobs,
+	}
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidOption, err)
+		}
+	}
+	if o.counter == nil {
+		o.counter = &Counter{}
+	}
+	return o, nil
+}
+
+// canonicalHost spells a registry host the way go-containerregistry does,
+// so "docker.io" and "index.docker.io" name the same host.
+func canonicalHost(host string) (string, error) {
+	if host == "" {
+		return "", errors.New("empty registry host")
+	}
+	reg, err := name.NewRegistry(host, name.StrictValidation)
+	if err != nil {
+		return "", fmt.Errorf("registry host %q: %w", host, err)
+	}
+	return reg.RegistryStr(), nil
+}
+
+// WithCredentials authenticates to host with username and password (for
+// GHCR, a token as password). go-containerregistry sends them as Basic auth
+// or exchanges them for a bearer token, as the registry's challenge asks.
+// The password is never printed: not in errors, not by fmt.
+//
+// Give it once per host; a second set for the same host is an error. "docker.io"
+// and "index.docker.io" are the same host.
+//
+// The default is anonymous access to every host.
+func WithCredentials(host, username, password string) Option {
+	return func(o *options) error {
+		h, err := canonicalHost(host)
+		if err != nil {
+			return err
+		}
+		if username == "" || password == "" {
+			return fmt.Errorf("credentials for %q need both a username and a password", h)
+		}
+		if _, dup := o.creds[h]; dup {
+			return fmt.Errorf("credentials for %q given twice", h)
+		}
+		o.creds[h] = newCredential(username, password)
+		return nil
+	}
+}
+
+// WithInsecure lets the client speak plain HTTP to host, for a local
+// registry such as "registry:5000" (a Dagger service) or "127.0.0.1:5000".
+// Loopback, RFC 1918 and *.local hosts are tried over HTTP anyway, after
+// HTTPS, as go-containerregistry does.
+//
+// The default is HTTPS only for every other host.
+func WithInsecure(host string) Option {
+	return func(o *options) error {
+		h, err := canonicalHost(host)
+		if err != nil {
+			return err
+		}
+		o.insecure[h] = true
+		return nil
+	}
+}
+
+// WithTransport sets the HTTP transport that requests finally go through.
+// The client wraps it to count, retry and authenticate; do not pass a
+// transport that retries by itself.
+//
+// The default is go-containerregistry's remote.DefaultTransport.
+func WithTransport(t http.RoundTripper) Option {
+	return func(o *options) error {
+		if t == nil {
+			return errors.New("nil transport")
+		}
+		o.transport = t
+		return nil
+	}
+}
+
+// WithRetry sets the retry policy.
+//
+// The default is DefaultRetryPolicy().
+func WithRetry(p RetryPolicy) Option {
+	return func(o *options) error {
+		if err := p.validate(); err != nil {
+			return err
+		}
+		o.retry = p
+		return nil
+	}
+}
+
+// WithSleep sets how the client waits between attempts, so tests can record
+// the waits instead of spending them.
+//
+// The default waits on a timer and returns early when the context is done.
+func WithSleep(sleep SleepFunc) Option {
+	return func(o *options) error {
+		if sleep == nil {
+			return errors.New("nil sleep function")
+		}
+		o.sleep = sleep
+		return nil
+	}
+}
+
+// WithClock sets the clock used to turn a Retry-After HTTP-date into a wait.
+// It is read for nothing else.
+//
+// The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) error {
+		if now == nil {
+			return errors.New("nil clock")
+		}
+		o.now = now
+		return nil
+	}
+}
+
+// WithCounter makes the client count its requests in c, which may be shared
+// with other clients.
+//
+// The default is a Counter of the client's own (Client.Counter).
+func WithCounter(c *Counter) Option {
+	return func(o *options) error {
+		if c == nil {
+			return errors.New("nil counter")
+		}
+		o.counter = c
+		return nil
+	}
+}
+
+// WithUserAgent sets the product that starts the User-Agent header;
+// go-containerregistry appends its own.
+//
+// The default is "patchline".
+func WithUserAgent(ua string) Option {
+	return func(o *options) error {
+		o.userAgent = ua
+		return nil
+	}
+}
+
+// WithPageSize sets how many tags Tags asks for per request (the n
+// parameter); 0 leaves n out and takes the registry's default page.
+//
+// The default is 1000, the most ECR accepts.
+func WithPageSize(n int) Option {
+	return func(o *options) error {
+		if n < 0 {
+			return fmt.Errorf("page size %d is negative", n)
+		}
+		o.pageSize = n
+		return nil
+	}
+}
+
+// WithJobs sets how many blobs and child manifests a push uploads at once.
+//
+// The default is 4.
+func WithJobs(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("jobs %d is below 1", n)
+		}
+		o.jobs = n
+		return nil
+	}
+}

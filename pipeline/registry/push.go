@@ -1,0 +1,90 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// Push uploads img and writes its manifest at ref, and returns the manifest
+// as pushed, ready for Tag.
+//
+// Content goes up once: every blob is checked with a HEAD and only missing
+// ones are uploaded, and if ref already names this very manifest nothing is
+// written at all. The cost on an empty repository is one HEAD of ref, one
+// HEAD and one upload (POST, PATCH, PUT) per blob, and one manifest PUT.
+//
+// An upload interrupted by a failure that may pass (5xx, 429, a reset) is
+// not replayed mid-stream; the push is started over under the retry policy,
+// and the blobs that already arrived are skipped by their HEAD.
+func (c *Client) Push(ctx context.Context, ref string, img v1.Image) (*Manifest, error) {
+	return c.push(ctx, ref, img)
+}
+
+// PushIndex is Push for a multi-platform index: every child manifest and its
+// blobs are pushed by digest first (each child costs a HEAD, and a PUT when
+// missing), then the index at ref.
+func (c *Client) PushIndex(ctx context.Context, ref string, idx v1.ImageIndex) (*Manifest, error) {
+	return c.push(ctx, ref, idx)
+}
+
+// pushable is what remote.Push takes and manifestOf reads.
+type pushable interface {
+	remote.Taggable
+	MediaType() (types.MediaType, error)
+}
+
+func (c *Client) push(ctx context.Context, ref string, t pushable) (*Manifest, error) {
+	const op = "pushing"
+	r, err := c.ParseReference(ref)
+	if err != nil {
+		return nil, c.fail(op, ref, nil, err)
+	}
+	m, err := manifestOf(r.Name(), t)
+	if err != nil {
+		return nil, c.fail(op, ref, nil, err)
+	}
+	if d, ok := r.(name.Digest); ok && d.DigestStr() != m.Digest.String() {
+		return nil, c.failf(op, ref, ErrInvalidReference, "content has digest %s", m.Digest)
+	}
+	ctx, call := c.begin(ctx)
+	rt, err := c.transport.get(ctx, r.Context(), true)
+	if err != nil {
+		return nil, c.fail(op, ref, call, err)
+	}
+	for attempt := 1; ; attempt++ {
+		err = remote.Push(r, t, c.remoteOptions(ctx, rt)...)
+		if err == nil {
+			return m, nil
+		}
+		if !c.restartPush(ctx, call, attempt) {
+			return nil, c.fail(op, ref, call, err)
+		}
+	}
+}
+
+// restartPush decides whether a failed push attempt is started over, and
+// waits before it does: the registry's Retry-After if an upload request got
+// one, the policy's backoff otherwise.
+func (c *Client) restartPush(ctx context.Context, call *callState, attempt int) bool {
+	restart, wait, asked := call.takeRestart()
+	if !restart || ctx.Err() != nil {
+		return false
+	}
+	if attempt >= c.retry.MaxAttempts {
+		call.giveUp(attempt, fmt.Sprintf("upload started %d times", attempt))
+		return false
+	}
+	if !asked {
+		wait = c.retry.backoff(attempt)
+	}
+	if ok, why := call.reserve(wait, c.retry.MaxWait); !ok {
+		call.giveUp(attempt, why)
+		return false
+	}
+	return c.sleep(ctx, wait) == nil
+}
