@@ -16,6 +16,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -28,9 +29,12 @@ import (
 type Scanner struct {
 	// Created is written as the document's creation time.
 	Created time.Time
-	// Calls counts scans, so tests can assert how many were made.
-	Calls int
+	calls atomic.Int64
 }
+
+// Calls returns how many scans were made, so tests can assert that a
+// re-run did not scan again.
+func (s *Scanner) Calls() int { return int(s.calls.Load()) }
 
 // Package is one dpkg package.
 type Package struct {
@@ -39,7 +43,7 @@ type Package struct {
 
 // Scan returns an SBOM of img in format.
 func (s *Scanner) Scan(ctx context.Context, img v1.Image, platform v1.Platform, format policy.SBOMFormat) ([]byte, error) {
-	s.Calls++
+	s.calls.Add(1)
 	pkgs, err := Packages(img)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,108 @@
+package release
+
+import (
+	"context"
+	"fmt"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/patchline/patchline/pipeline/attest"
+	"github.com/patchline/patchline/pipeline/policy"
+	"github.com/patchline/patchline/pipeline/publish"
+	"github.com/patchline/patchline/pipeline/registry"
+)
+
+// wanted is one kind of referrer each platform image must have.
+type wanted struct {
+	artifactType  string
+	predicateType string // for in-toto statements
+}
+
+func wantedReferrers(p *policy.Policy) []wanted {
+	var out []wanted
+	if p.Attestations.SBOM != policy.SBOMNone {
+		out = append(out, wanted{artifactType: sbomFormat(p.Attestations.SBOM).MediaType()})
+	}
+	if p.Attestations.Provenance {
+		out = append(out, wanted{artifactType: attest.MediaTypeInToto, predicateType: attest.PredicateSLSAProvenanceV1})
+	}
+	return out
+}
+
+// ReferrersAttach returns the publish step that attaches the product's
+// attestations as OCI 1.1 referrers of every platform image. It first
+// lists what each image already has and attaches only what is missing, so
+// a re-run neither duplicates referrers nor runs syft again for them.
+func (prod *Product) ReferrersAttach(in Inputs) publish.AttachFunc {
+	want := wantedReferrers(in.Policy)
+	if !in.Policy.Attestations.Has(policy.LayoutReferrers) || len(want) == 0 {
+		return nil
+	}
+	return func(ctx context.Context, repo string, _ *registry.Manifest) ([]string, error) {
+		opts, err := in.Registry.RemoteOptions(ctx, repo, true)
+		if err != nil {
+			return nil, err
+		}
+		refs, err := attest.NewReferrers(attest.WithRemoteOptions(opts...))
+		if err != nil {
+			return nil, err
+		}
+		r, err := in.Registry.ParseRepository(repo)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, pi := range prod.Platforms {
+			subject := v1.Descriptor{MediaType: pi.Descriptor.MediaType, Digest: pi.Descriptor.Digest, Size: pi.Descriptor.Size}
+			for _, w := range want {
+				have, err := refs.List(ctx, r, subject.Digest, w.artifactType)
+				if err != nil {
+					return nil, fmt.Errorf("listing referrers of %s@%s: %w", repo, subject.Digest, err)
+				}
+				if d, ok := matching(have, w); ok {
+					out = append(out, d)
+					continue
+				}
+				if err := prod.make(ctx, pi.Descriptor); err != nil {
+					return nil, err
+				}
+				art, err := prod.artifact(subject.Digest, w)
+				if err != nil {
+					return nil, err
+				}
+				a, err := refs.Attach(ctx, r, subject, art, in.now())
+				if err != nil {
+					return nil, fmt.Errorf("attaching %s to %s@%s: %w", w.artifactType, repo, subject.Digest, err)
+				}
+				out = append(out, a.Descriptor.Digest.String())
+			}
+		}
+		return out, nil
+	}
+}
+
+func matching(have []v1.Descriptor, w wanted) (string, bool) {
+	for _, d := range have {
+		if w.predicateType == "" || d.Annotations[attest.AnnotationPredicateType] == w.predicateType {
+			return d.Digest.String(), true
+		}
+	}
+	return "", false
+}
+
+// artifact returns the referrer document of one kind for one platform.
+func (prod *Product) artifact(h v1.Hash, w wanted) (attest.Artifact, error) {
+	if w.predicateType == "" {
+		sbom, ok := prod.Documents[h]
+		if !ok {
+			return attest.Artifact{}, fmt.Errorf("no SBOM was made for %s", h)
+		}
+		return attest.SBOMArtifact(sbom)
+	}
+	for _, st := range prod.Statements[h] {
+		if st.PredicateType == w.predicateType {
+			return attest.StatementArtifact(st)
+		}
+	}
+	return attest.Artifact{}, fmt.Errorf("no %s statement was made for %s", w.predicateType, h)
+}

@@ -1,0 +1,174 @@
+package release
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/patchline/patchline/pipeline/build"
+	"github.com/patchline/patchline/pipeline/dockerfile"
+	"github.com/patchline/patchline/pipeline/registry"
+)
+
+// Base is one external image the build uses, resolved for this run.
+type Base struct {
+	// Ref is the normalised reference, e.g. docker.io/library/debian:bookworm-slim.
+	Ref string `json:"ref"`
+	// Digest is what the tag points at now (an index for multi-platform
+	// images).
+	Digest string `json:"digest"`
+	// Previous is the digest the Dockerfile was pinned to, if it was.
+	Previous string `json:"previous,omitempty"`
+	// Final marks the image the result is based on.
+	Final bool `json:"final,omitempty"`
+	// Platforms maps os/arch to the platform manifest digest (final base
+	// only).
+	Platforms map[string]string `json:"platforms,omitempty"`
+}
+
+// Pinned is a Dockerfile with every base pinned for this build.
+type Pinned struct {
+	Content   []byte
+	BuildArgs []build.Arg
+	Bases     []Base
+	Final     *Base
+	Changes   []dockerfile.Change
+}
+
+// Resolver caches base digests for one run, so every base is resolved with
+// one HEAD however many lines or platforms use it.
+type Resolver struct {
+	reg       *registry.Client
+	digests   map[string]string
+	platforms map[string]map[string]string
+}
+
+// NewResolver returns a resolver that asks reg.
+func NewResolver(reg *registry.Client) *Resolver {
+	return &Resolver{reg: reg, digests: map[string]string{}, platforms: map[string]map[string]string{}}
+}
+
+// Digest resolves ref with one HEAD the first time it is asked.
+func (r *Resolver) Digest(ctx context.Context, ref string) (string, error) {
+	if d, ok := r.digests[ref]; ok {
+		return d, nil
+	}
+	desc, err := r.reg.Resolve(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	r.digests[ref] = desc.Digest.String()
+	return r.digests[ref], nil
+}
+
+// PlatformDigests returns the platform manifest digests of ref@digest:
+// one GET of the index, only for the final base. A single-platform base
+// maps every requested platform to its own digest.
+func (r *Resolver) PlatformDigests(ctx context.Context, ref, digest string, want []v1.Platform) (map[string]string, error) {
+	key := ref + "@" + digest
+	if m, ok := r.platforms[key]; ok {
+		return m, nil
+	}
+	out := map[string]string{}
+	descs, err := r.reg.PlatformManifests(ctx, repoOf(ref)+"@"+digest)
+	switch {
+	case errors.Is(err, registry.ErrNotIndex):
+		for _, p := range want {
+			out[p.String()] = digest
+		}
+	case err != nil:
+		return nil, err
+	default:
+		for _, d := range descs {
+			if d.Platform != nil {
+				out[d.Platform.String()] = d.Digest.String()
+			}
+		}
+		for _, p := range want {
+			if _, ok := out[p.String()]; !ok {
+				return nil, fmt.Errorf("base %s has no %s image (it has %s); build only the platforms the base provides with --platform, or choose another base", ref, p, keys(out))
+			}
+		}
+	}
+	r.platforms[key] = out
+	return out, nil
+}
+
+// Pin parses the Dockerfile for every platform, resolves its bases (one
+// HEAD per distinct reference, no GET) and returns it pinned. Every platform must need the same bases: one pinned
+// Dockerfile serves the whole multi-platform build.
+func (r *Resolver) Pin(ctx context.Context, file string, content []byte, target string, args []build.Arg, platforms []v1.Platform) (*Pinned, error) {
+	argMap := map[string]string{}
+	for _, a := range args {
+		argMap[a.Name] = a.Value
+	}
+	var first *dockerfile.PinResult
+	var report dockerfile.Report
+	for i, p := range platforms {
+		df, err := dockerfile.Parse(content, dockerfile.WithFilename(file), dockerfile.WithBuildArgs(argMap), dockerfile.WithTarget(target), dockerfile.WithTargetPlatform(p.String()))
+		if err != nil {
+			return nil, err
+		}
+		rep := df.Report()
+		digests, err := dockerfile.Resolve(ctx, rep.References, r.Digest)
+		if err != nil {
+			return nil, err
+		}
+		res, err := df.Pin(digests)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			first, report = res, rep
+			continue
+		}
+		if !bytes.Equal(res.Dockerfile, first.Dockerfile) {
+			return nil, fmt.Errorf("%w: %s names other base images for %s than for %s; use one base for every platform", ErrPlatforms, file, p, platforms[0])
+		}
+	}
+	out := &Pinned{Content: first.Dockerfile, Changes: first.Changes}
+	pinnedArgs := map[string]string{}
+	for k, v := range first.BuildArgs {
+		pinnedArgs[k] = v
+	}
+	for _, a := range args {
+		if v, ok := pinnedArgs[a.Name]; ok {
+			a.Value = v
+		}
+		out.BuildArgs = append(out.BuildArgs, a)
+	}
+	for _, ref := range report.References {
+		b := Base{Ref: ref.Key(), Digest: r.digests[ref.Key()], Previous: ref.Digest}
+		if report.Base != nil && report.Base.Key() == ref.Key() {
+			b.Final = true
+		}
+		out.Bases = append(out.Bases, b)
+	}
+	for i := range out.Bases {
+		if out.Bases[i].Final {
+			out.Final = &out.Bases[i]
+		}
+	}
+	return out, nil
+}
+
+func repoOf(ref string) string {
+	r, err := dockerfile.ParseReference(ref)
+	if err != nil {
+		return ref
+	}
+	return r.Name
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

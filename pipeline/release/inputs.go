@@ -1,0 +1,107 @@
+// Package release runs the release and edge flows: plan the tags, resolve
+// and pin the base images, build every platform, make the SBOMs and the
+// provenance, attach them, and publish in the order pipeline/publish
+// guarantees. The refresh flow (pipeline/refresh) reuses Produce and
+// Publish from here.
+//
+// Everything is reached through interfaces (build.Builder, Scanner, the
+// registry client), so the whole flow runs in tests against in-process
+// registries with the layer builder, and in production with the Dagger
+// builder and syft.
+package release
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/patchline/patchline/pipeline/attest"
+	"github.com/patchline/patchline/pipeline/build"
+	"github.com/patchline/patchline/pipeline/policy"
+	"github.com/patchline/patchline/pipeline/registry"
+)
+
+var (
+	// ErrNoRepository is returned when there is nowhere to publish.
+	ErrNoRepository = errors.New("no image repository")
+	// ErrImmutable is returned when an immutable exact tag already holds a
+	// build of another revision.
+	ErrImmutable = errors.New("immutable tag already published")
+	// ErrPlatforms is returned when the Dockerfile's bases differ per
+	// platform in a way one pinned Dockerfile cannot express.
+	ErrPlatforms = errors.New("bases differ per platform")
+)
+
+// Scanner makes the SBOM of one platform image. The Dagger implementation
+// runs syft in a container; tests use pipeline/internal/testscan.
+type Scanner interface {
+	Scan(ctx context.Context, img v1.Image, platform v1.Platform, format policy.SBOMFormat) ([]byte, error)
+}
+
+// Source describes the revision being built; it ends up in annotations and
+// provenance.
+type Source struct {
+	// URL is the repository URL, e.g. https://github.com/acme/app.
+	URL string
+	// Ref is the git ref built, e.g. refs/tags/v1.6.0.
+	Ref string
+	// Commit is the full commit id.
+	Commit string
+	// Created is the commit time (or SOURCE_DATE_EPOCH): the image's
+	// created time, so a rebuild of the same commit says the same.
+	Created time.Time
+}
+
+// Inputs are what every flow needs.
+type Inputs struct {
+	Policy       *policy.Policy
+	Registry     *registry.Client
+	Builder      build.Builder
+	Scanner      Scanner
+	Repositories []string
+	Dockerfile   string
+	Target       string
+	BuildArgs    []build.Arg
+	// Platforms override the policy's platforms when set.
+	Platforms []string
+	Source    Source
+	// Date renders dated tags; Clock stamps provenance. Neither is read
+	// from the wall clock here.
+	Date  time.Time
+	Clock func() time.Time
+	// PatchlineVersion and Tools go into provenance.
+	PatchlineVersion string
+	Tools            []attest.Image
+	// InvocationID identifies this run in provenance.
+	InvocationID string
+	// DryRun plans and resolves bases, and builds and writes nothing.
+	DryRun bool
+}
+
+func (in Inputs) platforms() ([]v1.Platform, error) {
+	names := in.Policy.Platforms
+	if len(in.Platforms) > 0 {
+		names = in.Platforms
+	}
+	out := make([]v1.Platform, 0, len(names))
+	for _, n := range names {
+		if _, err := policy.ParsePlatform(n); err != nil {
+			return nil, err
+		}
+		p, err := build.ParsePlatform(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (in Inputs) now() time.Time {
+	if in.Clock == nil {
+		return in.Date
+	}
+	return in.Clock()
+}

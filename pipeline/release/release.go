@@ -1,0 +1,201 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/patchline/patchline/pipeline/attest"
+	"github.com/patchline/patchline/pipeline/plan"
+	"github.com/patchline/patchline/pipeline/policy"
+	"github.com/patchline/patchline/pipeline/publish"
+	"github.com/patchline/patchline/pipeline/registry"
+)
+
+// Report is the outcome of a release or edge build.
+type Report struct {
+	Kind         plan.Kind       `json:"kind"`
+	DryRun       bool            `json:"dry_run,omitempty"`
+	Repositories []string        `json:"repositories"`
+	Plan         *plan.Plan      `json:"plan"`
+	Adopted      bool            `json:"adopted,omitempty"`
+	Digest       string          `json:"digest,omitempty"`
+	Platforms    []PlatformImage `json:"platforms,omitempty"`
+	Bases        []Base          `json:"bases,omitempty"`
+	Publish      *publish.Result `json:"publish,omitempty"`
+	Notes        []string        `json:"notes,omitempty"`
+	Requests     registry.Counts `json:"registry_requests"`
+}
+
+// Release publishes version: it plans the tags, finishes an earlier run of
+// the same revision or builds anew, attests and publishes. gitTags are the
+// source repository's tags; the primary repository's tags are added to
+// them, so a release knows about versions published from elsewhere.
+func Release(ctx context.Context, in Inputs, ver string, gitTags []string) (*Report, error) {
+	if len(in.Repositories) == 0 {
+		return nil, fmt.Errorf("%w: give --image or list repositories in the policy", ErrNoRepository)
+	}
+	start := in.Registry.Counter().Counts()
+	rep := &Report{Kind: plan.KindRelease, DryRun: in.DryRun, Repositories: in.Repositories}
+	existing, primaryTags, err := existingTags(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	released := append(slices.Clone(gitTags), primaryTags...)
+	pl, err := plan.ForRelease(in.Policy, plan.ReleaseInput{Version: ver, Released: released, Existing: existing, Date: in.Date})
+	if err != nil {
+		return nil, err
+	}
+	rep.Plan = pl
+	b := Build{Kind: attest.KindRelease, Version: pl.Version}
+	pub, notes, err := findPublished(ctx, in, pl.Tags[0])
+	if err != nil {
+		return nil, err
+	}
+	rep.Notes = append(rep.Notes, notes...)
+	res := NewResolver(in.Registry)
+	if in.DryRun {
+		return rep, dryRun(ctx, in, res, rep, start)
+	}
+	var prod *Product
+	if pub != nil {
+		prod, err = adopt(ctx, in, b, pub)
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s:%s already holds this revision (%s); finishing that release instead of rebuilding", pub.repo, pl.Tags[0].Name, pub.digest))
+	} else {
+		prod, err = Produce(ctx, in, res, b)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := ReadDatedDigests(ctx, in, existing); err != nil {
+		return nil, err
+	}
+	final, err := plan.ForRelease(in.Policy, plan.ReleaseInput{Version: ver, Released: released, Existing: existing, Date: in.Date, Digest: prod.Digest})
+	if err != nil {
+		return nil, err
+	}
+	return rep, finish(ctx, in, rep, prod, final, start, false)
+}
+
+// Edge publishes a development build of branch at sha.
+func Edge(ctx context.Context, in Inputs, branch, sha string) (*Report, error) {
+	if len(in.Repositories) == 0 {
+		return nil, fmt.Errorf("%w: give --image or list repositories in the policy", ErrNoRepository)
+	}
+	start := in.Registry.Counter().Counts()
+	existing, _, err := existingTags(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := plan.ForEdge(in.Policy, plan.EdgeInput{Branch: branch, SHA: sha, Existing: existing, Date: in.Date})
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Kind: plan.KindEdge, DryRun: in.DryRun, Repositories: in.Repositories, Plan: pl}
+	res := NewResolver(in.Registry)
+	if in.DryRun {
+		return rep, dryRun(ctx, in, res, rep, start)
+	}
+	prod, err := Produce(ctx, in, res, Build{Kind: attest.KindEdge, Version: pl.Tags[0].Name})
+	if err != nil {
+		return nil, err
+	}
+	return rep, finish(ctx, in, rep, prod, pl, start, false)
+}
+
+// dryRun resolves the bases so the report shows what a build would pin,
+// and stops: nothing is built and nothing is written.
+func dryRun(ctx context.Context, in Inputs, res *Resolver, rep *Report, start registry.Counts) error {
+	platforms, err := in.platforms()
+	if err != nil {
+		return err
+	}
+	content, err := in.Builder.ReadFile(ctx, in.Dockerfile)
+	if err != nil {
+		return err
+	}
+	pinned, err := res.Pin(ctx, in.Dockerfile, content, in.Target, in.BuildArgs, platforms)
+	if err != nil {
+		return err
+	}
+	rep.Bases = pinned.Bases
+	rep.Requests = in.Registry.Counter().Counts().Sub(start)
+	return nil
+}
+
+// finish publishes a product under a plan and fills the report.
+func finish(ctx context.Context, in Inputs, rep *Report, prod *Product, pl *plan.Plan, start registry.Counts, allowOlder bool) error {
+	rep.Plan = pl
+	rep.Adopted = prod.Adopted
+	rep.Digest = prod.Digest
+	rep.Platforms = prod.Platforms
+	if prod.Pinned != nil {
+		rep.Bases = prod.Pinned.Bases
+	}
+	if prod.Adopted && in.Policy.Attestations.Has(policy.LayoutIndex) {
+		if atts, err := attest.ReadIndexAttestations(prod.Index); err == nil && len(atts) == 0 && in.Policy.Attestations.Any() {
+			rep.Notes = append(rep.Notes, "the published index has no in-index attestations; adding them would change its digest, so only the referrers layout is completed")
+		}
+	}
+	res, err := publish.Publish(ctx, in.Registry, publish.Request{
+		Repositories: in.Repositories,
+		Index:        prod.Index,
+		Plan:         pl,
+		Attach:       prod.ReferrersAttach(in),
+		AllowOlder:   allowOlder,
+	})
+	rep.Requests = in.Registry.Counter().Counts().Sub(start)
+	if err != nil {
+		return err
+	}
+	rep.Publish = res
+	return nil
+}
+
+// existingTags lists the tags of every repository: the union goes to the
+// planner (dated tags must be free everywhere), and the primary's tags
+// count as released versions.
+func existingTags(ctx context.Context, in Inputs) (plan.Existing, []string, error) {
+	existing := plan.Existing{}
+	var primary []string
+	for i, repo := range in.Repositories {
+		tags, err := in.Registry.Tags(ctx, repo)
+		if err != nil {
+			return nil, nil, err
+		}
+		if i == 0 {
+			primary = tags
+		}
+		for _, t := range tags {
+			existing[t] = ""
+		}
+	}
+	return existing, primary, nil
+}
+
+// ReadDatedDigests fills in the digests of today's dated tags in the
+// primary repository (one HEAD each), so that the planner can tell a re-run
+// that published the same image (reuse the tag) from a second build on the
+// same day (take the next suffix).
+func ReadDatedDigests(ctx context.Context, in Inputs, existing plan.Existing) error {
+	if in.Policy.Tags.Dated.IsZero() {
+		return nil
+	}
+	today := in.Policy.Tags.DateFormat.Format(in.Date)
+	for tag := range existing {
+		if !in.Policy.IsDatedTag(tag) || !strings.Contains(tag, today) {
+			continue
+		}
+		d, err := in.Registry.Resolve(ctx, in.Repositories[0]+":"+tag)
+		if errors.Is(err, registry.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		existing[tag] = d.Digest.String()
+	}
+	return nil
+}
