@@ -29,7 +29,7 @@ import (
 type Scanner struct {
 	// Created is written as the document's creation time.
 	Created time.Time
-	calls atomic.Int64
+	calls   atomic.Int64
 }
 
 // Calls returns how many scans were made, so tests can assert that a
