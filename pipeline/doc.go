@@ -1,13 +1,21 @@
 // Package pipeline is the Go library behind patchline. Each subpackage has
 // one concern:
 //
-//	version    strict release versions and release lines
-//	tagname    tag validity, branch sanitising, tag templates, date formats
-//	policy     loading and validating release policies
-//	plan       pure planners: which tags a build gets and why others are withheld
-//	report     tables and JSON for every result
-//	app        one function per Dagger function, on plain values
+//	version      strict release versions and release lines
+//	tagname      tag validity, branch sanitising, tag templates, date formats
+//	policy       loading and validating release policies
+//	plan         pure planners: which tags a build gets and why others are withheld
+//	dockerfile   the base images of a Dockerfile, and pinning them to digests
+//	registry     a registry client: HEAD resolution, retries, request counting
+//	build        the Builder interface; build/layerbuild builds without an engine
+//	daggerbuild  the Dagger builder, the syft scanner, the local registry service
+//	ocitar       reading the OCI layout a Dagger build exports
+//	attest       SBOM checks, SLSA provenance, the referrers and in-index layouts
+//	publish      writing content and tags in the order that keeps readers safe
+//	release      the release and edge flows
+//	report       tables and JSON for every result
+//	app          one function per Dagger function, on plain values
 //
-// Only the packages that drive a Dagger engine import dagger.io/dagger;
-// imports_test.go keeps it that way.
+// Only daggerbuild imports dagger.io/dagger; imports_test.go keeps it that
+// way and keeps heavy libraries out of what the module compiles.
 package pipeline

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/patchline/patchline/pipeline/plan"
 )
 
 var now = time.Date(2026, 2, 4, 12, 0, 0, 0, time.UTC)
@@ -57,65 +55,6 @@ func TestLoadPolicyChoice(t *testing.T) {
 				t.Errorf("source = %q; want %q", p.Source, tt.wantSource)
 			}
 		})
-	}
-}
-
-func TestPlanTable(t *testing.T) {
-	out, err := Plan(PlanRequest{
-		Policy:  PolicySource{Preset: "stable-line"},
-		Version: "v1.5.4",
-		GitTags: []string{"v1.6.2", "v1.5.3", "nightly"},
-		Now:     now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{
-		"release 1.5.4 (line 1.5) on 2026-02-04, policy preset:stable-line",
-		"1.5.4  ", "exact", "1.5 ",
-		"latest", "1.5.4 is not on the newest supported line; latest stays on 1.6",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("table lacks %q:\n%s", want, out)
-		}
-	}
-}
-
-func TestPlanJSON(t *testing.T) {
-	out, err := Plan(PlanRequest{
-		Policy: PolicySource{Preset: "default"},
-		Branch: "feature/Big_Thing#2", SHA: "abcdef0123",
-		Date: "2026-03-01", Now: now, Format: "json",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var p plan.Plan
-	if err := json.Unmarshal([]byte(out), &p); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, out)
-	}
-	if p.Kind != plan.KindEdge || p.Date != "2026-03-01" || len(p.Tags) != 2 || p.Tags[0].Name != "edge-feature-Big_Thing-2" {
-		t.Errorf("plan = %+v", p)
-	}
-}
-
-func TestPlanUsageErrors(t *testing.T) {
-	tests := []struct {
-		req  PlanRequest
-		want string
-	}{
-		{PlanRequest{Now: now}, "give --version"},
-		{PlanRequest{Version: "1.0.0", Branch: "main", Now: now}, "not both"},
-		{PlanRequest{Version: "1.0", Now: now}, "all three numbers"},
-		{PlanRequest{Version: "1.0.0", Date: "04/02/2026", Now: now}, "YYYY-MM-DD"},
-		{PlanRequest{Version: "1.0.0", Format: "yaml", Now: now}, `"yaml": use table or json`},
-		{PlanRequest{Branch: "bad..branch", Now: now}, "bad..branch"},
-	}
-	for _, tt := range tests {
-		_, err := Plan(tt.req)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("Plan(%+v) = %v; want an error mentioning %q", tt.req, err, tt.want)
-		}
 	}
 }
 

@@ -1,59 +1,42 @@
 package app
 
 import (
+	"context"
 	"fmt"
-	"time"
 
-	"github.com/patchline/patchline/pipeline/plan"
+	"github.com/patchline/patchline/pipeline/release"
 	"github.com/patchline/patchline/pipeline/report"
 )
 
-// PlanRequest is the input of the plan command.
-type PlanRequest struct {
-	Policy PolicySource
-	// Version plans a release; Branch and SHA plan an edge build.
-	Version string
-	Branch  string
-	SHA     string
-	// GitTags are the source repository's tags: the versions released.
-	GitTags []string
-	// Date is the --date argument; Now is used when it is empty.
-	Date   string
-	Now    time.Time
-	Format string
-}
-
-// Plan prints the tags a release or edge build would get.
-func Plan(req PlanRequest) (string, error) {
+// Plan shows what a release (version) or an edge build (branch, sha) would
+// do: the tags with their roles, the tags withheld with the reason, and the
+// base images resolved to their current digests. It is a dry run of the
+// same code: it reads the registry and writes nothing.
+func Plan(ctx context.Context, req BuildRequest, version, branch, sha string) (string, error) {
 	format, err := report.ParseFormat(req.Format)
 	if err != nil {
 		return "", err
 	}
-	pl, err := planOf(req)
+	edge := branch != "" || sha != ""
+	switch {
+	case version != "" && edge:
+		return "", fmt.Errorf("%w: give --version to plan a release, or --branch/--sha to plan an edge build, not both", ErrUsage)
+	case version == "" && !edge:
+		return "", fmt.Errorf("%w: give --version to plan a release (e.g. --version 1.6.0), or --branch and --sha to plan an edge build", ErrUsage)
+	}
+	req.DryRun = true
+	in, _, local, err := inputs(ctx, req)
 	if err != nil {
 		return "", err
 	}
-	return report.Render(format, report.PlanView{Plan: pl})
-}
-
-func planOf(req PlanRequest) (*plan.Plan, error) {
-	edge := req.Branch != "" || req.SHA != ""
-	switch {
-	case req.Version != "" && edge:
-		return nil, fmt.Errorf("%w: give --version to plan a release, or --branch/--sha to plan an edge build, not both", ErrUsage)
-	case req.Version == "" && !edge:
-		return nil, fmt.Errorf("%w: give --version to plan a release (e.g. --version 1.6.0), or --branch and --sha to plan an edge build", ErrUsage)
-	}
-	p, err := LoadPolicy(req.Policy)
-	if err != nil {
-		return nil, err
-	}
-	day, err := Day(req.Date, req.Now)
-	if err != nil {
-		return nil, err
-	}
+	var rep *release.Report
 	if edge {
-		return plan.ForEdge(p, plan.EdgeInput{Branch: req.Branch, SHA: req.SHA, Date: day})
+		rep, err = release.Edge(ctx, in, branch, sha)
+	} else {
+		rep, err = release.Release(ctx, in, version, req.GitTags)
 	}
-	return plan.ForRelease(p, plan.ReleaseInput{Version: req.Version, Released: req.GitTags, Date: day})
+	if err != nil {
+		return "", err
+	}
+	return report.Render(format, report.ReleaseView{Report: rep, Local: local})
 }

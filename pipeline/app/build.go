@@ -1,0 +1,299 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/patchline/patchline/pipeline/attest"
+	"github.com/patchline/patchline/pipeline/build"
+	"github.com/patchline/patchline/pipeline/policy"
+	"github.com/patchline/patchline/pipeline/registry"
+	"github.com/patchline/patchline/pipeline/release"
+)
+
+// Version is patchline's own version, recorded as the builder in
+// provenance. It is bumped when patchline is released.
+const Version = "0.1.0"
+
+// LocalRepository is the repository used in the local registry.
+const LocalRepository = "app"
+
+// BuildRequest holds what the release, edge and refresh commands share.
+type BuildRequest struct {
+	Policy PolicySource
+	// Images override the policy's repositories, e.g. ghcr.io/acme/app.
+	Images []string
+	// Username and Password authenticate to the registry of every image
+	// repository. The password is plaintext read from a Dagger secret in
+	// the one step that authenticates; it is never logged or reported.
+	Username string
+	Password string
+	// DockerConfig is the content of a Docker config.json (from a secret):
+	// credentials per registry host, for mirrors on several registries
+	// and for private base images.
+	DockerConfig string
+	Platforms    []string
+	Dockerfile   string
+	Target       string
+	BuildArgs    []string
+	DryRun       bool
+	Format       string
+	Date         string
+	Now          time.Time
+	// Clock stamps provenance start and finish times; Now when nil.
+	Clock   func() time.Time
+	Source  release.Source
+	GitTags []string
+	// StartLocalRegistry starts patchline's local registry and returns its
+	// host:port; it is called only when no repository is given.
+	StartLocalRegistry func(ctx context.Context) (string, error)
+	Builder            build.Builder
+	Scanner            release.Scanner
+	PatchlineVersion   string
+	Tools              []attest.Image
+	InvocationID       string
+}
+
+var fullCommit = regexp.MustCompile(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
+
+// inputs checks a request and turns it into release inputs. Everything that
+// can be wrong with the arguments is found here, before any registry is
+// written to.
+func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Policy, string, error) {
+	var in release.Inputs
+	p, err := LoadPolicy(req.Policy)
+	if err != nil {
+		return in, nil, "", err
+	}
+	day, err := Day(req.Date, req.Now)
+	if err != nil {
+		return in, nil, "", err
+	}
+	for _, pl := range req.Platforms {
+		if _, err := policy.ParsePlatform(pl); err != nil {
+			return in, nil, "", fmt.Errorf("%w: --platform %v", ErrUsage, err)
+		}
+	}
+	args, err := build.ParseArgs(req.BuildArgs)
+	if err != nil {
+		return in, nil, "", fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if req.Source.Commit != "" && !fullCommit.MatchString(req.Source.Commit) {
+		return in, nil, "", fmt.Errorf("%w: source commit %q is not a full lowercase commit id", ErrUsage, req.Source.Commit)
+	}
+	src := req.Source
+	src.URL, err = PublicURL(src.URL)
+	if err != nil {
+		return in, nil, "", err
+	}
+	repos := p.Repositories
+	if len(req.Images) > 0 {
+		repos = nil
+		for _, img := range req.Images {
+			r, err := policy.ParseRepository(img)
+			if err != nil {
+				return in, nil, "", fmt.Errorf("%w: --image %v", ErrUsage, err)
+			}
+			repos = append(repos, r)
+		}
+	}
+	opts := []registry.Option{}
+	if req.Password != "" || req.Username != "" {
+		if req.Password == "" || req.Username == "" {
+			return in, nil, "", fmt.Errorf("%w: give --username and --password together (the password as a secret, e.g. --password env:REGISTRY_TOKEN)", ErrUsage)
+		}
+		if len(repos) == 0 {
+			return in, nil, "", fmt.Errorf("%w: --username and --password are for an image repository; give --image too", ErrUsage)
+		}
+		for _, host := range hosts(repos) {
+			opts = append(opts, registry.WithCredentials(host, req.Username, req.Password))
+		}
+	}
+	if req.DockerConfig != "" {
+		creds, err := ParseDockerConfig(req.DockerConfig)
+		if err != nil {
+			return in, nil, "", err
+		}
+		for host, c := range creds {
+			opts = append(opts, registry.WithCredentials(host, c[0], c[1]))
+		}
+	}
+	local := ""
+	if len(repos) == 0 {
+		if req.StartLocalRegistry == nil {
+			return in, nil, "", fmt.Errorf("%w: no image repository: give --image or list repositories in the policy", release.ErrNoRepository)
+		}
+		local, err = req.StartLocalRegistry(ctx)
+		if err != nil {
+			return in, nil, "", err
+		}
+		repos = []string{local + "/" + LocalRepository}
+		host, _, _ := strings.Cut(local, "/")
+		opts = append(opts, registry.WithInsecure(host))
+	}
+	client, err := registry.New(opts...)
+	if err != nil {
+		return in, nil, "", err
+	}
+	clock := req.Clock
+	if clock == nil {
+		clock = func() time.Time { return req.Now }
+	}
+	invocation := req.InvocationID
+	if invocation == "" {
+		invocation = randomID()
+	}
+	version := req.PatchlineVersion
+	if version == "" {
+		version = Version
+	}
+	dockerfile := req.Dockerfile
+	if dockerfile == "" {
+		dockerfile = "Dockerfile"
+	}
+	in = release.Inputs{
+		Policy:           p,
+		Registry:         client,
+		Builder:          req.Builder,
+		Scanner:          req.Scanner,
+		Repositories:     repos,
+		Dockerfile:       dockerfile,
+		Target:           req.Target,
+		BuildArgs:        args,
+		Platforms:        req.Platforms,
+		Source:           src,
+		Date:             day,
+		Clock:            clock,
+		PatchlineVersion: version,
+		Tools:            req.Tools,
+		InvocationID:     invocation,
+		DryRun:           req.DryRun,
+	}
+	return in, p, local, nil
+}
+
+// randomID names one run in provenance when the caller gave no id (such as
+// the CI run's URL).
+func randomID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "unknown"
+	}
+	return hex.EncodeToString(b[:])
+}
+
+func hosts(repos []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range repos {
+		h, _, _ := strings.Cut(r, "/")
+		if !seen[h] {
+			seen[h] = true
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+var scpLike = regexp.MustCompile(`^[A-Za-z0-9._-]+@([A-Za-z0-9.-]+):(.+)$`)
+
+// PublicURL turns a git remote URL into the public form recorded in
+// annotations and provenance: scp-like SSH remotes become https URLs, a
+// trailing .git is dropped, and user information (which may hold a token)
+// is removed.
+func PublicURL(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	if m := scpLike.FindStringSubmatch(s); m != nil {
+		s = "https://" + m[1] + "/" + m[2]
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("%w: source URL %q is not a URL; give it like https://github.com/acme/app", ErrUsage, redactURL(s))
+	}
+	u.User = nil
+	if u.Scheme == "ssh" || u.Scheme == "git" {
+		u.Scheme = "https"
+	}
+	u.Path = strings.TrimSuffix(u.Path, ".git")
+	return u.String(), nil
+}
+
+func redactURL(s string) string {
+	if i := strings.Index(s, "@"); i >= 0 {
+		if j := strings.Index(s, "://"); j >= 0 && j < i {
+			return s[:j+3] + "***" + s[i:]
+		}
+	}
+	return s
+}
+
+// ParseDockerConfig reads the auths of a Docker config.json: host →
+// (username, password). Credential helpers cannot run here; entries that
+// rely on one are refused with the fix.
+func ParseDockerConfig(s string) (map[string][2]string, error) {
+	var cfg struct {
+		Auths map[string]struct {
+			Auth          string `json:"auth"`
+			Username      string `json:"username"`
+			Password      string `json:"password"`
+			IdentityToken string `json:"identitytoken"`
+		} `json:"auths"`
+		CredsStore string `json:"credsStore"`
+	}
+	if err := json.Unmarshal([]byte(s), &cfg); err != nil {
+		return nil, fmt.Errorf("%w: the docker config secret is not JSON (%s); pass the content of ~/.docker/config.json", ErrUsage, jsonProblem(err))
+	}
+	out := map[string][2]string{}
+	for host, a := range cfg.Auths {
+		h := strings.TrimPrefix(strings.TrimPrefix(host, "https://"), "http://")
+		h, _, _ = strings.Cut(h, "/")
+		user, pass := a.Username, a.Password
+		if a.Auth != "" {
+			raw, err := base64.StdEncoding.DecodeString(a.Auth)
+			if err != nil {
+				return nil, fmt.Errorf("%w: the docker config entry for %s has an auth value that is not base64", ErrUsage, h)
+			}
+			var ok bool
+			user, pass, ok = strings.Cut(string(raw), ":")
+			if !ok {
+				return nil, fmt.Errorf("%w: the docker config entry for %s has an auth value that is not user:password", ErrUsage, h)
+			}
+		}
+		if user == "" || pass == "" {
+			if a.IdentityToken != "" {
+				user, pass = "<token>", a.IdentityToken
+			} else {
+				return nil, fmt.Errorf("%w: the docker config entry for %s has no credentials", ErrUsage, h)
+			}
+		}
+		out[h] = [2]string{user, pass}
+	}
+	if len(out) == 0 {
+		if cfg.CredsStore != "" {
+			return nil, fmt.Errorf("%w: the docker config keeps its credentials in the %q helper, which cannot run here; write a config with \"auths\" entries (e.g. from `docker login --password-stdin` on a machine without a helper)", ErrUsage, cfg.CredsStore)
+		}
+		return nil, fmt.Errorf("%w: the docker config has no \"auths\" entries", ErrUsage)
+	}
+	return out, nil
+}
+
+// jsonProblem describes a JSON error without quoting the input, which is a
+// secret.
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	}
+	return "wrong shape"
+}

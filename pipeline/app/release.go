@@ -1,0 +1,52 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/patchline/patchline/pipeline/release"
+	"github.com/patchline/patchline/pipeline/report"
+)
+
+// Release publishes a version (see release.Release) and renders the report.
+func Release(ctx context.Context, req BuildRequest, version string) (string, error) {
+	format, err := report.ParseFormat(req.Format)
+	if err != nil {
+		return "", err
+	}
+	if version == "" {
+		return "", fmt.Errorf("%w: give the version to release, e.g. --version 1.6.0 (on a tag push: --version $GITHUB_REF_NAME)", ErrUsage)
+	}
+	in, _, local, err := inputs(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	if in.Source.Ref == "" {
+		in.Source.Ref = "refs/tags/" + version
+	}
+	rep, err := release.Release(ctx, in, version, req.GitTags)
+	if err != nil {
+		return "", err
+	}
+	return report.Render(format, report.ReleaseView{Report: rep, Local: local})
+}
+
+// Edge publishes a development build (see release.Edge).
+func Edge(ctx context.Context, req BuildRequest, branch, sha string) (string, error) {
+	format, err := report.ParseFormat(req.Format)
+	if err != nil {
+		return "", err
+	}
+	in, _, local, err := inputs(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	if in.Source.Ref == "" && branch != "" {
+		in.Source.Ref = "refs/heads/" + branch
+	}
+	rep, err := release.Edge(ctx, in, branch, sha)
+	if err != nil {
+		return "", err
+	}
+	return report.Render(format, report.ReleaseView{Report: rep, Local: local})
+}

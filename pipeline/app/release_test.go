@@ -1,0 +1,89 @@
+package app
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/patchline/patchline/pipeline/internal/fixture"
+	"github.com/patchline/patchline/pipeline/internal/regtest"
+)
+
+func TestReleaseToTheLocalRegistry(t *testing.T) {
+	e := fixture.New(t, regtest.Distribution())
+	req := request(e, "stable-line")
+	req.Images = nil
+	started := 0
+	req.StartLocalRegistry = func(context.Context) (string, error) {
+		started++
+		return e.Server.Host, nil
+	}
+	out, err := Release(ctx, req, "v0.3.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := e.Server.Host + "/" + LocalRepository
+	for _, want := range []string{"release 0.3.0", "published to patchline's local registry at " + e.Server.Host, local, "0.3.0", "stable", "created"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if started != 1 || e.Digest(local+":stable") == "" {
+		t.Errorf("local registry started %d times; stable = %q", started, e.Digest(local+":stable"))
+	}
+	edge, err := Edge(ctx, req, "main", fixture.Commit)
+	if err != nil || !strings.Contains(edge, "edge-main") {
+		t.Errorf("edge: %v\n%s", err, edge)
+	}
+}
+
+func TestReleaseNeedsAVersion(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR())
+	if _, err := Release(ctx, request(e, "default"), ""); err == nil || !strings.Contains(err.Error(), "--version") {
+		t.Errorf("no version: %v", err)
+	}
+}
+
+func TestPublicURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                                   "",
+		"https://github.com/acme/app":        "https://github.com/acme/app",
+		"https://github.com/acme/app.git":    "https://github.com/acme/app",
+		"git@github.com:acme/app.git":        "https://github.com/acme/app",
+		"ssh://git@gitlab.com/group/app.git": "https://gitlab.com/group/app",
+		"https://x-access-token:ghs_abc@github.com/acme/app": "https://github.com/acme/app",
+	} {
+		got, err := PublicURL(in)
+		if err != nil || got != want {
+			t.Errorf("PublicURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	_, err := PublicURL("https://user:tok3n@/nohost")
+	if err == nil || strings.Contains(err.Error(), "tok3n") {
+		t.Errorf("bad URL: %v", err)
+	}
+}
+
+func TestParseDockerConfig(t *testing.T) {
+	auth := base64.StdEncoding.EncodeToString([]byte("robot:p4ss"))
+	got, err := ParseDockerConfig(`{"auths":{"https://index.docker.io/v1/":{"auth":"` + auth + `"},"ghcr.io":{"username":"u","password":"p"}}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["index.docker.io"] != [2]string{"robot", "p4ss"} || got["ghcr.io"] != [2]string{"u", "p"} {
+		t.Errorf("parsed %v", got)
+	}
+	for _, bad := range []struct{ in, want string }{
+		{`{"credsStore":"desktop"}`, `"desktop" helper`},
+		{`{"auths":{}}`, "no \"auths\""},
+		{`{"auths":{"ghcr.io":{"auth":"!!!"}}}`, "not base64"},
+		{`{"auths":{"ghcr.io":{}}}`, "no credentials"},
+		{`{"auths": "p4ssw0rd-in-a-broken-file"`, "not JSON"},
+	} {
+		_, err := ParseDockerConfig(bad.in)
+		if err == nil || !strings.Contains(err.Error(), bad.want) || strings.Contains(err.Error(), "p4ssw0rd") {
+			t.Errorf("ParseDockerConfig(%s) = %v; want %q without the content", bad.in, err, bad.want)
+		}
+	}
+}

@@ -1,0 +1,13 @@
+package daggerbuild
+
+import "testing"
+
+func TestParseSourceFacts(t *testing.T) {
+	f, err := ParseSourceFacts("4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39 1770141600\ngit@github.com:acme/app.git\n")
+	if err != nil || f.Commit != "4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39" || f.Time.Format("2006-01-02T15:04:05Z") != "2026-02-03T18:00:00Z" || f.OriginURL != "git@github.com:acme/app.git" {
+		t.Errorf("facts = %+v, %v", f, err)
+	}
+	if _, err := ParseSourceFacts("fatal: not a git repository"); err == nil {
+		t.Errorf("git error output accepted")
+	}
+}
