@@ -2,7 +2,11 @@ package pipeline
 
 import (
 	"encoding/json"
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -63,16 +67,50 @@ func TestEngineFreePackagesDoNotImportDagger(t *testing.T) {
 	}
 }
 
-func TestNoHeavyLibrariesInModuleCode(t *testing.T) {
-	for _, p := range listPackages(t) {
-		if strings.Contains(p.ImportPath, "/internal/regtest") {
-			continue // test registries, imported only by tests
+// moduleImports returns the patchline packages the Dagger module in
+// ../.dagger imports: what every cold `dagger call` compiles starts there.
+func moduleImports(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("../.dagger/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no module sources in ../.dagger: %v", err)
+	}
+	seen := map[string]bool{}
+	var out []string
+	fset := token.NewFileSet()
+	for _, f := range files {
+		af, err := parser.ParseFile(fset, f, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, d := range p.Deps {
-			for _, h := range heavy {
-				if strings.HasPrefix(d, h) {
-					t.Errorf("%s depends on %s, which must stay out of the module's packages", p.ImportPath, d)
-				}
+		for _, imp := range af.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if strings.HasPrefix(p, "github.com/patchline/patchline/") && !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func TestNoHeavyLibrariesInModuleCode(t *testing.T) {
+	roots := moduleImports(t)
+	out, err := exec.Command("go", append([]string{"list", "-deps"}, roots...)...).Output()
+	if err != nil {
+		t.Skipf("go list unavailable: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 10 {
+		t.Fatalf("implausible dependency list for %v: %v", roots, deps)
+	}
+	for _, d := range deps {
+		if strings.Contains(d, "/internal/regtest") || strings.Contains(d, "/internal/fixture") || strings.Contains(d, "/internal/testscan") {
+			t.Errorf("the module compiles the test-only package %s", d)
+		}
+		for _, h := range heavy {
+			if strings.HasPrefix(d, h) {
+				t.Errorf("the module compiles %s, which must stay out of it", d)
 			}
 		}
 	}
