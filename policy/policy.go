@@ -15,3 +15,9 @@ var Presets embed.FS
 //
 //go:embed policy.schema.json
 var Schema []byte
+
+// EOL holds the base image end-of-life tables, in eol/<name>.yaml; the Go
+// code that loads them lives in pipeline/eol.
+//
+//go:embed eol/*.yaml
+var EOL embed.FS

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -40,39 +41,74 @@ type Pinned struct {
 }
 
 // Resolver caches base digests for one run, so every base is resolved with
-// one HEAD however many lines or platforms use it.
+// one HEAD however many lines, stages or platforms use it. It is safe for
+// concurrent use: goroutines asking for the same base at once share one
+// request.
 type Resolver struct {
-	reg       *registry.Client
-	digests   map[string]string
-	platforms map[string]map[string]string
+	reg *registry.Client
+
+	mu        sync.Mutex
+	digests   map[string]*lookup
+	platforms map[string]*lookup
+}
+
+type lookup struct {
+	once      sync.Once
+	digest    string
+	platforms map[string]string
+	err       error
 }
 
 // NewResolver returns a resolver that asks reg.
 func NewResolver(reg *registry.Client) *Resolver {
-	return &Resolver{reg: reg, digests: map[string]string{}, platforms: map[string]map[string]string{}}
+	return &Resolver{reg: reg, digests: map[string]*lookup{}, platforms: map[string]*lookup{}}
+}
+
+func (r *Resolver) entry(m map[string]*lookup, key string) *lookup {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l, ok := m[key]
+	if !ok {
+		l = &lookup{}
+		m[key] = l
+	}
+	return l
 }
 
 // Digest resolves ref with one HEAD the first time it is asked.
 func (r *Resolver) Digest(ctx context.Context, ref string) (string, error) {
-	if d, ok := r.digests[ref]; ok {
-		return d, nil
+	l := r.entry(r.digests, ref)
+	l.once.Do(func() {
+		desc, err := r.reg.Resolve(ctx, ref)
+		if err != nil {
+			l.err = err
+			return
+		}
+		l.digest = desc.Digest.String()
+	})
+	return l.digest, l.err
+}
+
+// known returns a digest already resolved, without a request.
+func (r *Resolver) known(ref string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if l, ok := r.digests[ref]; ok {
+		return l.digest
 	}
-	desc, err := r.reg.Resolve(ctx, ref)
-	if err != nil {
-		return "", err
-	}
-	r.digests[ref] = desc.Digest.String()
-	return r.digests[ref], nil
+	return ""
 }
 
 // PlatformDigests returns the platform manifest digests of ref@digest:
 // one GET of the index, only for the final base. A single-platform base
 // maps every requested platform to its own digest.
 func (r *Resolver) PlatformDigests(ctx context.Context, ref, digest string, want []v1.Platform) (map[string]string, error) {
-	key := ref + "@" + digest
-	if m, ok := r.platforms[key]; ok {
-		return m, nil
-	}
+	l := r.entry(r.platforms, ref+"@"+digest)
+	l.once.Do(func() { l.platforms, l.err = r.platformDigests(ctx, ref, digest, want) })
+	return l.platforms, l.err
+}
+
+func (r *Resolver) platformDigests(ctx context.Context, ref, digest string, want []v1.Platform) (map[string]string, error) {
 	out := map[string]string{}
 	descs, err := r.reg.PlatformManifests(ctx, repoOf(ref)+"@"+digest)
 	switch {
@@ -94,7 +130,6 @@ func (r *Resolver) PlatformDigests(ctx context.Context, ref, digest string, want
 			}
 		}
 	}
-	r.platforms[key] = out
 	return out, nil
 }
 
@@ -142,7 +177,7 @@ func (r *Resolver) Pin(ctx context.Context, file string, content []byte, target 
 		out.BuildArgs = append(out.BuildArgs, a)
 	}
 	for _, ref := range report.References {
-		b := Base{Ref: ref.Key(), Digest: r.digests[ref.Key()], Previous: ref.Digest}
+		b := Base{Ref: ref.Key(), Digest: r.known(ref.Key()), Previous: ref.Digest}
 		if report.Base != nil && report.Base.Key() == ref.Key() {
 			b.Final = true
 		}
