@@ -313,3 +313,14 @@ func Describe(idx v1.ImageIndex, annotations map[string]string) (v1.ImageIndex, 
 	}
 	return mutate.Annotations(out, annotations).(v1.ImageIndex), nil
 }
+
+// Attest makes the attestations of an image built some other way (a
+// rebase) and returns it as a Product ready to publish. pinned lists the
+// bases for provenance; strategy is "build" or "rebase".
+func Attest(ctx context.Context, in Inputs, b Build, idx v1.ImageIndex, pinned *Pinned, strategy string) (*Product, error) {
+	prod := &Product{Pinned: pinned}
+	if err := prod.attest(ctx, in, b, idx, in.now(), strategy); err != nil {
+		return nil, err
+	}
+	return prod, nil
+}

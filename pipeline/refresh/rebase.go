@@ -1,0 +1,73 @@
+package refresh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/patchline/patchline/pipeline/build"
+	"github.com/patchline/patchline/pipeline/rebase"
+	"github.com/patchline/patchline/pipeline/release"
+)
+
+// errUnchanged is returned by rebaseLine when every platform already sits
+// on the current base: there is nothing to publish.
+var errUnchanged = errors.New("already on the current base")
+
+// rebaseLine moves the published image of a line onto the current base
+// without building: the application layers are kept byte for byte. The
+// image keeps its created time (the release's commit time), so rebasing
+// the same image onto the same base always gives the same digest.
+func rebaseLine(ctx context.Context, req Request, res *release.Resolver, b release.Build, lr *LineReport) (*release.Product, error) {
+	in := req.Inputs
+	if lr.Base == nil || lr.Base.Name == "" || lr.Base.Recorded == "" {
+		return nil, fmt.Errorf("the published image records no base, so it cannot be rebased; set refresh.strategy: rebuild for this line's first refresh")
+	}
+	current := lr.Base.Current
+	if current == "" {
+		d, err := res.Digest(ctx, lr.Base.Name)
+		if err != nil {
+			return nil, err
+		}
+		current = d
+	}
+	image := in.Repositories[0] + "@" + lr.Published
+	fin, err := rebase.Fetch(ctx, in.Registry, rebase.FetchRequest{Image: image, NewBase: nameOnly(lr.Base.Name) + "@" + current})
+	if err != nil {
+		return nil, err
+	}
+	m, err := in.Registry.Inspect(ctx, image)
+	if err != nil {
+		return nil, err
+	}
+	created, err := time.Parse(time.RFC3339, m.Annotations[build.AnnotationCreated])
+	if err != nil {
+		return nil, fmt.Errorf("%s has no usable %s annotation (%q), which a rebase keeps", image, build.AnnotationCreated, m.Annotations[build.AnnotationCreated])
+	}
+	fin.Created = created
+	out, err := rebase.Rebase(ctx, fin)
+	if err != nil {
+		return nil, err
+	}
+	if out.Unchanged {
+		return nil, errUnchanged
+	}
+	pinned := &release.Pinned{Bases: []release.Base{{Ref: lr.Base.Name, Digest: current, Previous: lr.Base.Recorded, Final: true}}}
+	pinned.Final = &pinned.Bases[0]
+	return release.Attest(ctx, in, b, out.Index, pinned, "rebase")
+}
+
+// nameOnly drops the tag of a reference such as
+// docker.io/library/debian:bookworm-slim.
+func nameOnly(ref string) string {
+	for i := len(ref) - 1; i >= 0; i-- {
+		switch ref[i] {
+		case ':':
+			return ref[:i]
+		case '/':
+			return ref
+		}
+	}
+	return ref
+}

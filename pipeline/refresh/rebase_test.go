@@ -1,0 +1,113 @@
+package refresh_test
+
+import (
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/patchline/patchline/pipeline/attest"
+	"github.com/patchline/patchline/pipeline/build"
+	"github.com/patchline/patchline/pipeline/internal/fixture"
+	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/refresh"
+)
+
+const rebasePolicy = "version: 1\nrefresh:\n  strategy: rebase\n"
+
+func diffIDs(t *testing.T, idx v1.ImageIndex, platform string) []v1.Hash {
+	t.Helper()
+	im, _ := idx.IndexManifest()
+	for _, d := range im.Manifests {
+		if d.Platform != nil && d.Platform.String() == platform {
+			img, _ := idx.Image(d.Digest)
+			cf, _ := img.ConfigFile()
+			return cf.RootFS.DiffIDs
+		}
+	}
+	t.Fatalf("no %s image", platform)
+	return nil
+}
+
+func TestRebaseStrategy(t *testing.T) {
+	for _, impl := range []regtest.Impl{regtest.GGCR(), regtest.Distribution()} {
+		t.Run(impl.Name, func(t *testing.T) {
+			w := newWorld(t, impl, rebasePolicy, "v1.6.2")
+			e := w.e
+			before := e.Index(e.Repo + ":1.6")
+			w.week()
+			newBase := e.PushBase(t, "2")
+			builds := e.Builds()
+			rep, err := w.refresh()
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := line(rep, "1.6")
+			if l.Status != refresh.StatusRebuilt || l.Strategy != "rebase" || e.Builds() != builds {
+				t.Fatalf("line = %+v, builds %d", l, e.Builds()-builds)
+			}
+			after := e.Index(e.Repo + ":1.6")
+			for _, p := range fixture.Platforms {
+				old, got := diffIDs(t, before, p), diffIDs(t, after, p)
+				base := diffIDs(t, newBase, p)
+				if len(got) != len(old) || got[0] != base[0] || got[len(got)-1] != old[len(old)-1] {
+					t.Errorf("%s layers %v; want new base %v then the app layers of %v", p, got, base, old)
+				}
+			}
+			im, _ := after.IndexManifest()
+			if im.Annotations[build.AnnotationBaseDigest] != e.Digest(e.Base) {
+				t.Errorf("index base digest %s; want %s", im.Annotations[build.AnnotationBaseDigest], e.Digest(e.Base))
+			}
+			atts, err := attest.ReadIndexAttestations(after)
+			if err != nil || len(atts) != 2 {
+				t.Errorf("attestations after rebase: %d, %v", len(atts), err)
+			}
+			w.week()
+			if rep, err = w.refresh(); err != nil || statuses(rep) != "1.6=skipped" {
+				t.Errorf("next week: %v %s", err, statuses(rep))
+			}
+		})
+	}
+}
+
+// An image whose recorded base is not the base its layers start with is
+// refused: rebasing it would drop or duplicate layers.
+func TestRebaseRefusesImageNotBuiltOnRecordedBase(t *testing.T) {
+	w := newWorld(t, regtest.GGCR(), rebasePolicy, "v1.6.2")
+	e := w.e
+	other := fixture.BaseIndex(t, "9")
+	e.Server.Seed(t, e.Server.Ref("library/other:1"), other)
+	otherDigest, _ := other.Digest()
+	oim, _ := other.IndexManifest()
+	published := e.Index(e.Repo + ":1.6")
+	pim, _ := published.IndexManifest()
+	tampered := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	for i, d := range pim.Manifests {
+		if d.Platform.OS == "unknown" {
+			continue
+		}
+		img, _ := published.Image(d.Digest)
+		img = mutate.Annotations(img, map[string]string{build.AnnotationBaseDigest: oim.Manifests[i].Digest.String(), build.AnnotationBaseName: e.Server.Ref("library/other:1")}).(v1.Image)
+		tampered = mutate.AppendManifests(tampered, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: d.Platform, Annotations: map[string]string{build.AnnotationBaseDigest: oim.Manifests[i].Digest.String()}}})
+	}
+	ann := map[string]string{}
+	for k, v := range pim.Annotations {
+		ann[k] = v
+	}
+	ann[build.AnnotationBaseDigest] = otherDigest.String()
+	ann[build.AnnotationBaseName] = e.Server.Ref("library/other:1")
+	e.Server.Seed(t, e.Repo+":1.6", mutate.Annotations(tampered, ann).(v1.ImageIndex))
+	e.Server.Seed(t, e.Server.Ref("library/other:1"), fixture.BaseIndex(t, "10"))
+	w.week()
+	rep, err := w.refresh()
+	if err == nil {
+		t.Fatal("the refresh succeeded")
+	}
+	l := line(rep, "1.6")
+	if l.Status != refresh.StatusFailed || !strings.Contains(l.Error, "not built on the recorded base") || !strings.Contains(l.Error, "strategy rebuild") {
+		t.Errorf("line = %+v", l)
+	}
+}

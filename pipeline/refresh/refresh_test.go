@@ -1,0 +1,245 @@
+package refresh_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patchline/patchline/pipeline/internal/fixture"
+	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/refresh"
+	"github.com/patchline/patchline/pipeline/release"
+)
+
+var ctx = context.Background()
+
+// world is a repository with two released lines and a clock.
+type world struct {
+	t       *testing.T
+	e       *fixture.Env
+	policy  string
+	gitTags []string
+	day     time.Time
+}
+
+func newWorld(t *testing.T, impl regtest.Impl, policy string, tags ...string) *world {
+	w := &world{t: t, e: fixture.New(t, impl), policy: policy, gitTags: tags, day: fixture.Day}
+	for _, tag := range tags {
+		w.e.Release(w.inputs(), tag, tags)
+	}
+	return w
+}
+
+func (w *world) inputs() release.Inputs {
+	in := w.e.Inputs(w.policy)
+	in.Date = w.day
+	day := w.day
+	in.Clock = func() time.Time { return day }
+	return in
+}
+
+func (w *world) refresh(mod ...func(*refresh.Request)) (*refresh.Report, error) {
+	req := refresh.Request{Inputs: w.inputs(), GitTags: w.gitTags, SourceFor: w.e.Source}
+	for _, m := range mod {
+		m(&req)
+	}
+	return refresh.Run(ctx, req)
+}
+
+func (w *world) week() { w.day = w.day.AddDate(0, 0, 7) }
+
+func statuses(rep *refresh.Report) string {
+	var out []string
+	for _, l := range rep.Lines {
+		out = append(out, l.Line+"="+string(l.Status))
+	}
+	return strings.Join(out, " ")
+}
+
+func line(rep *refresh.Report, l string) *refresh.LineReport {
+	for _, x := range rep.Lines {
+		if x.Line == l {
+			return x
+		}
+	}
+	return nil
+}
+
+func TestWeeksWeeklyRefreshContract(t *testing.T) {
+	for _, impl := range regtest.All() {
+		t.Run(impl.Name, func(t *testing.T) {
+			w := newWorld(t, impl, "weekly-refresh", "v1.5.3", "v1.6.2")
+			e := w.e
+			released16 := e.Digest(e.Repo + ":1.6.2")
+
+			// Week 1: the base moves; both lines are rebuilt with dated tags.
+			w.week()
+			e.PushBase(t, "2")
+			builds := e.Builds()
+			rep, err := w.refresh()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := statuses(rep); got != "1.6=rebuilt 1.5=rebuilt" {
+				t.Fatalf("week 1: %s", got)
+			}
+			if e.Builds() != builds+2 {
+				t.Errorf("week 1 built %d times", e.Builds()-builds)
+			}
+			l16 := line(rep, "1.6")
+			for _, tg := range []string{"1.6.2", "1.6.2-20260211", "1.6", "latest"} {
+				if e.Digest(e.Repo+":"+tg) != l16.Digest {
+					t.Errorf("week 1: %s does not point at the refreshed 1.6 image", tg)
+				}
+			}
+			if e.Digest(e.Repo+":1.6.2-20260204") != released16 {
+				t.Errorf("the release's dated tag moved")
+			}
+			l15 := line(rep, "1.5")
+			if e.Digest(e.Repo+":1.5") != l15.Digest || e.Digest(e.Repo+":latest") == l15.Digest {
+				t.Errorf("week 1: 1.5 refresh moved latest or not 1.5")
+			}
+			if !strings.Contains(l16.Reason, "moved") {
+				t.Errorf("reason %q", l16.Reason)
+			}
+
+			// Week 2: nothing moves; every line is skipped with no build and
+			// no write, for one GET per line and one HEAD for the shared base.
+			w.week()
+			builds = e.Builds()
+			e.Server.ResetCounts()
+			rep, err = w.refresh()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := statuses(rep); got != "1.6=skipped 1.5=skipped" {
+				t.Fatalf("week 2: %s", got)
+			}
+			c := e.Server.Counts()
+			if e.Builds() != builds || c.PutManifest != 0 || c.BlobUpload != 0 || c.HeadManifest > 1 || c.GetManifest > 2 {
+				t.Errorf("week 2 (no-op) cost: builds %d, %s", e.Builds()-builds, c)
+			}
+
+			// Week 3: only arm64 of the base moves: rebuilt, and the report
+			// says which platform moved.
+			w.week()
+			e.PushBase(t, "3", "linux/arm64")
+			rep, err = w.refresh()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := statuses(rep); got != "1.6=rebuilt 1.5=rebuilt" {
+				t.Fatalf("week 3: %s", got)
+			}
+			l16 = line(rep, "1.6")
+			if !strings.Contains(l16.Reason, "only linux/arm64") {
+				t.Errorf("week 3 reason %q", l16.Reason)
+			}
+			for _, p := range l16.Base.Platforms {
+				moved := p.Recorded != p.Current
+				if moved != (p.Platform == "linux/arm64") {
+					t.Errorf("week 3 platform %s recorded %s current %s", p.Platform, p.Recorded, p.Current)
+				}
+			}
+			// And the week after, everything is skipped again.
+			w.week()
+			if rep, err = w.refresh(); err != nil || statuses(rep) != "1.6=skipped 1.5=skipped" {
+				t.Errorf("week 4: %v %s", err, statuses(rep))
+			}
+		})
+	}
+}
+
+func TestWeeksStableLineContract(t *testing.T) {
+	w := newWorld(t, regtest.GGCRNoReferrers(), "stable-line", "v0.2.9", "v0.3.1")
+	e := w.e
+	exact := e.Digest(e.Repo + ":0.3.1")
+	w.week()
+	e.PushBase(t, "2")
+	rep, err := w.refresh()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := line(rep, "0.3")
+	for _, tg := range []string{"0.3-r20260211", "0.3", "stable", "latest"} {
+		if e.Digest(e.Repo+":"+tg) != l.Digest {
+			t.Errorf("%s not on the refreshed image", tg)
+		}
+	}
+	if e.Digest(e.Repo+":0.3.1") != exact {
+		t.Errorf("the immutable exact tag 0.3.1 moved")
+	}
+	// A second refresh the same day, forced: the dated tag gets a suffix.
+	rep, err = w.refresh(func(r *refresh.Request) { r.Force = true; r.Lines = []string{"0.3"} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := line(rep, "0.3"); l.Status != "rebuilt" {
+		t.Fatalf("forced: %+v", l)
+	}
+	if e.Digest(e.Repo+":0.3-r20260211") == "" {
+		t.Errorf("dated tag lost")
+	}
+}
+
+func TestImageWithoutBaseAnnotationsIsRebuiltThenSkipped(t *testing.T) {
+	w := newWorld(t, regtest.Olareg(), "default", "v1.6.2")
+	e := w.e
+	// Someone pushed the line tag by hand, with no annotations.
+	e.Server.Seed(t, e.Repo+":1.6", regtest.Index(t, "linux/amd64", "linux/arm64"))
+	rep, err := w.refresh()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := line(rep, "1.6")
+	if l.Status != "rebuilt" || !strings.Contains(l.Reason, "holds") && !strings.Contains(l.Reason, "records no base") {
+		t.Fatalf("line = %+v", l)
+	}
+	w.week()
+	if rep, err = w.refresh(); err != nil || statuses(rep) != "1.6=skipped" {
+		t.Errorf("next week: %v %s", err, statuses(rep))
+	}
+}
+
+func TestEOLLineIsNotRebuilt(t *testing.T) {
+	w := newWorld(t, regtest.GGCR(), "version: 1\nsupport:\n  eol:\n    \"1.5\": 2026-02-10\n", "v1.5.3", "v1.6.2")
+	w.week()
+	w.e.PushBase(t, "2")
+	rep, err := w.refresh()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := line(rep, "1.5")
+	if l.Status != refresh.StatusEOL || !strings.Contains(l.Reason, "2026-02-10") || l.Digest != "" {
+		t.Errorf("1.5 = %+v", l)
+	}
+	if line(rep, "1.6").Status != refresh.StatusRebuilt {
+		t.Errorf("1.6 = %+v", line(rep, "1.6"))
+	}
+}
+
+func TestCheckGatesAndWritesNothing(t *testing.T) {
+	w := newWorld(t, regtest.GGCR(), "default", "v1.6.2")
+	w.e.PushBase(t, "2")
+	builds := w.e.Builds()
+	w.e.Server.ResetCounts()
+	rep, err := w.refresh(func(r *refresh.Request) { r.CheckOnly = true })
+	if !errors.Is(err, refresh.ErrStale) || !strings.Contains(err.Error(), "1.6") {
+		t.Fatalf("check: %v", err)
+	}
+	l := line(rep, "1.6")
+	if l.Status != refresh.StatusStale || len(l.Base.Platforms) != 2 || l.Base.Platforms[0].Current == l.Base.Platforms[0].Recorded {
+		t.Errorf("check line = %+v", l)
+	}
+	if c := w.e.Server.Counts(); c.PutManifest != 0 || c.BlobUpload != 0 || w.e.Builds() != builds {
+		t.Errorf("check wrote or built: %s", c)
+	}
+	if _, err := w.refresh(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.refresh(func(r *refresh.Request) { r.CheckOnly = true }); err != nil {
+		t.Errorf("check after a refresh: %v", err)
+	}
+}

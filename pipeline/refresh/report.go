@@ -1,0 +1,136 @@
+package refresh
+
+import (
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/patchline/patchline/pipeline/plan"
+	"github.com/patchline/patchline/pipeline/policy"
+	"github.com/patchline/patchline/pipeline/publish"
+	"github.com/patchline/patchline/pipeline/registry"
+)
+
+// Status is what happened to a line.
+type Status string
+
+// Line statuses.
+const (
+	// StatusRebuilt: the base moved (or nothing was recorded) and the line
+	// was rebuilt or rebased and published.
+	StatusRebuilt Status = "rebuilt"
+	// StatusSkipped: the base did not move.
+	StatusSkipped Status = "skipped"
+	// StatusStale: the line needs a refresh (check only).
+	StatusStale Status = "stale"
+	// StatusFailed: the refresh of this line failed; the others went on.
+	StatusFailed Status = "failed"
+	// StatusEOL: the line is past its end of life and is not rebuilt.
+	StatusEOL Status = Status(plan.LineEOL)
+	// StatusUnsupported: the line is outside the policy's support scope.
+	StatusUnsupported Status = Status(plan.LineUnsupported)
+)
+
+// BaseEOL is the end-of-life verdict on a base image.
+type BaseEOL struct {
+	State   string `json:"state"`
+	Message string `json:"message"`
+}
+
+// PlatformBase is one platform's base digest, recorded and current.
+type PlatformBase struct {
+	Platform string `json:"platform"`
+	Recorded string `json:"recorded,omitempty"`
+	Current  string `json:"current,omitempty"`
+}
+
+// BaseCheck compares the base recorded in the published image with what
+// its tag points at now.
+type BaseCheck struct {
+	Name      string         `json:"name,omitempty"`
+	Recorded  string         `json:"recorded,omitempty"`
+	Current   string         `json:"current,omitempty"`
+	Platforms []PlatformBase `json:"platforms,omitempty"`
+}
+
+// LineReport is one line's outcome.
+type LineReport struct {
+	Line    string `json:"line"`
+	Version string `json:"version"`
+	Status  Status `json:"status"`
+	Reason  string `json:"reason,omitempty"`
+	EOL     string `json:"eol,omitempty"`
+	// Tag is the tag the published image was read from.
+	Tag       string     `json:"read_from,omitempty"`
+	Published string     `json:"published,omitempty"`
+	Base      *BaseCheck `json:"base,omitempty"`
+	BaseEOL   *BaseEOL   `json:"base_eol,omitempty"`
+	// Strategy is how the line was refreshed: rebuild or rebase.
+	Strategy     policy.Strategy     `json:"strategy,omitempty"`
+	Digest       string              `json:"digest,omitempty"`
+	Tags         []publish.TagResult `json:"tags,omitempty"`
+	Withheld     []plan.Withheld     `json:"withheld,omitempty"`
+	Attestations []string            `json:"attestations,omitempty"`
+	Error        string              `json:"error,omitempty"`
+}
+
+func (lr *LineReport) stale(reason string) {
+	lr.Status, lr.Reason = StatusStale, reason
+}
+
+func (lr *LineReport) fail(err error) {
+	lr.Status, lr.Error = StatusFailed, err.Error()
+}
+
+// Report is the outcome of a refresh or a check.
+type Report struct {
+	Policy     string          `json:"policy"`
+	Date       string          `json:"date"`
+	Repository string          `json:"repository"`
+	CheckOnly  bool            `json:"check_only,omitempty"`
+	Strategy   policy.Strategy `json:"strategy"`
+	Lines      []*LineReport   `json:"lines"`
+	Rebuilt    int             `json:"rebuilt"`
+	Skipped    int             `json:"skipped"`
+	Stale      int             `json:"stale"`
+	Failed     int             `json:"failed"`
+	Requests   registry.Counts `json:"registry_requests"`
+}
+
+func (r *Report) count() {
+	for _, l := range r.Lines {
+		switch l.Status {
+		case StatusRebuilt:
+			r.Rebuilt++
+		case StatusSkipped:
+			r.Skipped++
+		case StatusStale:
+			r.Stale++
+		case StatusFailed:
+			r.Failed++
+		}
+	}
+}
+
+func (r *Report) linesWith(s Status) string {
+	var out []string
+	for _, l := range r.Lines {
+		if l.Status == s {
+			out = append(out, l.Line)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func (r *Report) failedLines() string { return "line " + r.linesWith(StatusFailed) }
+func (r *Report) staleLines() string  { return "line " + r.linesWith(StatusStale) }
+
+func platformsOf(ps []PlatformBase) []v1.Platform {
+	var out []v1.Platform
+	for _, p := range ps {
+		if pl, err := v1.ParsePlatform(p.Platform); err == nil {
+			out = append(out, *pl)
+		}
+	}
+	return out
+}
