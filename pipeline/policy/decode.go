@@ -34,6 +34,7 @@ func (l *loader) policy(root *yaml.Node, p *Policy) {
 			}
 		},
 		"support":      func(n *yaml.Node, path string) { l.support(n, path, &p.Support) },
+		"base_eol":     func(n *yaml.Node, path string) { l.baseEOL(n, path, &p.BaseEOL) },
 		"tags":         func(n *yaml.Node, path string) { l.tags(n, path, &p.Tags) },
 		"release":      func(n *yaml.Node, path string) { l.release(n, path, &p.Release) },
 		"refresh":      func(n *yaml.Node, path string) { l.refresh(n, path, &p.Refresh) },
@@ -216,6 +217,33 @@ func (l *loader) support(n *yaml.Node, path string, s *Support) {
 				}
 				s.EOL[line] = d
 			}
+		},
+	})
+}
+
+func (l *loader) baseEOL(n *yaml.Node, path string, b *BaseEOL) {
+	l.fields(n, path, map[string]handler{
+		"warn_days": func(n *yaml.Node, path string) {
+			v, ok := l.integer(n, path)
+			if !ok {
+				return
+			}
+			if v < 0 {
+				l.add(n, path, "%d is negative; give the number of days before a base's end of life to start warning, e.g. 30", v)
+				return
+			}
+			b.WarnDays = v
+		},
+		"overrides": func(n *yaml.Node, path string) {
+			s, ok := l.str(n, path)
+			if !ok {
+				return
+			}
+			if strings.HasPrefix(s, "/") || strings.HasPrefix(s, "../") || strings.Contains(s, "/../") {
+				l.add(n, path, "%q must be a path inside the source directory, e.g. ops/base-eol.yaml", s)
+				return
+			}
+			b.Overrides = s
 		},
 	})
 }

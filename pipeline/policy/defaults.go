@@ -9,6 +9,7 @@ import (
 //
 //	platforms:        [linux/amd64, linux/arm64]
 //	support:          newest_lines: 2 (no constraint, no EOL dates)
+//	base_eol:         warn_days: 30 (built-in table, no overrides)
 //	tags.exact:       "{version}"            immutable
 //	tags.major:       ""                     (no major tag)
 //	tags.line:        "{major}.{minor}"
@@ -35,6 +36,7 @@ func Default() *Policy {
 		Source:    "preset:default",
 		Platforms: []string{"linux/amd64", "linux/arm64"},
 		Support:   Support{NewestLines: 2},
+		BaseEOL:   BaseEOL{WarnDays: 30},
 		Tags: Tags{
 			Exact:          must("{version}"),
 			Line:           must("{major}.{minor}"),

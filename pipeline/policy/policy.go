@@ -97,6 +97,7 @@ type Policy struct {
 	Platforms []string `json:"platforms"`
 
 	Support      Support      `json:"support"`
+	BaseEOL      BaseEOL      `json:"base_eol"`
 	Tags         Tags         `json:"tags"`
 	Release      Release      `json:"release"`
 	Refresh      Refresh      `json:"refresh"`
@@ -114,6 +115,15 @@ type Support struct {
 	NewestLines int `json:"newest_lines"`
 	// EOL maps a line to its last supported day.
 	EOL map[version.Line]Date `json:"eol,omitempty"`
+}
+
+// BaseEOL says how base images are judged against their end of life.
+type BaseEOL struct {
+	// WarnDays warns about a base this many days before its end of life.
+	WarnDays int `json:"warn_days"`
+	// Overrides is a file in the source directory, in the shape of
+	// policy/eol/base-images.yaml, merged over the built-in table.
+	Overrides string `json:"overrides,omitempty"`
 }
 
 // Tags holds the tag templates and rules for every build kind.

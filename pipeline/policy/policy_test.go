@@ -194,6 +194,9 @@ func TestMalformed(t *testing.T) {
 		{"layout", "version: 1\nattestations:\n  layouts: [referrer]\n", 3, []string{`"referrer"`}},
 		{"no layouts", "version: 1\nattestations:\n  layouts: []\n", 3, []string{"lists no layout"}},
 		{"support not mapping", "version: 1\nsupport: 2\n", 2, []string{"expected a mapping"}},
+		{"base eol negative", "version: 1\nbase_eol:\n  warn_days: -3\n", 3, []string{"-3 is negative"}},
+		{"base eol outside source", "version: 1\nbase_eol:\n  overrides: ../eol.yaml\n", 3, []string{`"../eol.yaml"`, "inside the source directory"}},
+		{"base eol typo", "version: 1\nbase_eol:\n  warn_day: 3\n", 3, []string{`did you mean "warn_days"`}},
 	}
 	if len(tests) < 30 {
 		t.Fatalf("only %d malformed inputs", len(tests))
