@@ -14,7 +14,9 @@ import (
 
 	"github.com/patchline/patchline/pipeline/app"
 	"github.com/patchline/patchline/pipeline/attest"
+	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/daggerbuild"
+	"github.com/patchline/patchline/pipeline/refresh"
 	"github.com/patchline/patchline/pipeline/release"
 )
 
@@ -37,11 +39,24 @@ type buildArgs struct {
 	version, sha            string
 }
 
+// session is what a function call sets up to run pipeline code: the Dagger
+// SDK client joined to the call's own session, and a scratch directory in
+// the module's working directory for exported layouts.
+type session struct {
+	client  *sdk.Client
+	scratch string
+}
+
+func (s *session) done() {
+	os.RemoveAll(s.scratch)
+	s.client.Close()
+}
+
 // request turns the function's arguments into an app.BuildRequest: it
 // joins the session with the Dagger SDK client that pipeline code uses,
 // reads the secrets (only here), the git tags and the source's commit.
-// done releases what request set up.
-func (b buildArgs) request(ctx context.Context) (app.BuildRequest, func(), error) {
+// The caller calls done on the returned session.
+func (b buildArgs) request(ctx context.Context) (app.BuildRequest, *session, error) {
 	var req app.BuildRequest
 	client, err := daggerbuild.Connect(ctx)
 	if err != nil {
@@ -52,12 +67,9 @@ func (b buildArgs) request(ctx context.Context) (app.BuildRequest, func(), error
 		client.Close()
 		return req, nil, fmt.Errorf("making a scratch directory: %w", err)
 	}
-	done := func() {
-		os.RemoveAll(scratch)
-		client.Close()
-	}
-	fail := func(err error) (app.BuildRequest, func(), error) {
-		done()
+	sess := &session{client: client, scratch: scratch}
+	fail := func(err error) (app.BuildRequest, *session, error) {
+		sess.done()
 		return app.BuildRequest{}, nil, err
 	}
 	srcID, err := b.source.ID(ctx)
@@ -108,7 +120,36 @@ func (b buildArgs) request(ctx context.Context) (app.BuildRequest, func(), error
 		Tools:        tools(b.syftImage),
 		InvocationID: b.invocationID,
 	}
-	return req, done, nil
+	return req, sess, nil
+}
+
+// sourceFor returns the source of a release tag for refresh: the tree at
+// that tag (without .git for the build), its commit and commit time.
+func (b buildArgs) sourceFor(sess *session, url string) refresh.SourceFunc {
+	return func(ctx context.Context, tag string) (build.Builder, release.Source, error) {
+		ref := b.repo.Tag(tag)
+		commit, err := ref.Commit(ctx)
+		if err != nil {
+			return nil, release.Source{}, fmt.Errorf("reading the commit of tag %s: %w", tag, err)
+		}
+		withGit, err := ref.Tree().ID(ctx)
+		if err != nil {
+			return nil, release.Source{}, err
+		}
+		facts, err := daggerbuild.ReadSourceFacts(ctx, sess.client, sess.client.LoadDirectoryFromID(sdk.DirectoryID(withGit)))
+		if err != nil {
+			return nil, release.Source{}, err
+		}
+		tree, err := ref.Tree(dagger.GitRefTreeOpts{DiscardGitDir: true}).ID(ctx)
+		if err != nil {
+			return nil, release.Source{}, err
+		}
+		src := release.Source{URL: url, Ref: "refs/tags/" + tag, Commit: commit, Created: facts.Time}
+		if b.sourceDateEpoch > 0 {
+			src.Created = time.Unix(int64(b.sourceDateEpoch), 0).UTC()
+		}
+		return daggerbuild.NewBuilder(sess.client, sess.client.LoadDirectoryFromID(sdk.DirectoryID(tree)), sess.scratch), src, nil
+	}
 }
 
 // sourceFacts reads the commit being built: the release's git tag when it

@@ -3,8 +3,9 @@
 // patchline builds images in containerised steps, pins and compares base
 // image digests, attaches an SBOM and SLSA provenance, and publishes the tag
 // set a declarative release policy calls for: exact, line, dated, stable and
-// latest tags for releases, and edge tags for development builds. The same
-// call gives the same result on a laptop and on any CI.
+// latest tags for releases, weekly refreshes of every supported line whose
+// base image moved, and edge tags for development builds. The same call
+// gives the same result on a laptop and on any CI.
 //
 // Every function reads its policy from --preset (default, weekly-refresh,
 // stable-line) or --policy (a file in the source directory); with neither,
@@ -83,11 +84,11 @@ func (m *Patchline) Plan(
 ) (string, error) {
 	b := buildArgs{preset: preset, policy: policy, images: image, username: username, password: password, dockerConfig: dockerConfig,
 		platforms: platform, dockerfile: dockerfile, target: target, buildArgs: buildArg, date: date, format: format, source: source, repo: repo, version: version}
-	req, done, err := b.request(ctx)
+	req, sess, err := b.request(ctx)
 	if err != nil {
 		return "", err
 	}
-	defer done()
+	defer sess.done()
 	return app.Plan(ctx, req, version, branch, sha)
 }
 
@@ -159,11 +160,11 @@ func (m *Patchline) Release(
 	b := buildArgs{preset: preset, policy: policy, images: image, username: username, password: password, dockerConfig: dockerConfig,
 		platforms: platform, dockerfile: dockerfile, target: target, buildArgs: buildArg, dryRun: dryRun, date: date, format: format,
 		sourceDateEpoch: sourceDateEpoch, sourceURL: sourceUrl, invocationID: invocationId, syftImage: syftImage, source: source, repo: repo, version: version}
-	req, done, err := b.request(ctx)
+	req, sess, err := b.request(ctx)
 	if err != nil {
 		return "", err
 	}
-	defer done()
+	defer sess.done()
 	return app.Release(ctx, req, version)
 }
 
@@ -236,15 +237,234 @@ func (m *Patchline) Edge(
 	b := buildArgs{preset: preset, policy: policy, images: image, username: username, password: password, dockerConfig: dockerConfig,
 		platforms: platform, dockerfile: dockerfile, target: target, buildArgs: buildArg, dryRun: dryRun, date: date, format: format,
 		sourceURL: sourceUrl, invocationID: invocationId, syftImage: syftImage, source: source, repo: repo, sha: sha}
-	req, done, err := b.request(ctx)
+	req, sess, err := b.request(ctx)
 	if err != nil {
 		return "", err
 	}
-	defer done()
+	defer sess.done()
 	if sha == "" {
 		sha = req.Source.Commit
 	}
 	return app.Edge(ctx, req, branch, sha)
+}
+
+// Rebuild every supported release line whose base image moved since its last build, and publish the policy's refresh tags (dated tag, line tag, stable/latest for the newest line). Lines whose base did not move are skipped; lines past EOL are reported, not rebuilt.
+func (m *Patchline) Refresh(
+	ctx context.Context,
+	// Refresh only this line, e.g. 1.6; repeat for several. Default: every supported line.
+	// +optional
+	line []string,
+	// Rebuild the lines even when their base did not move.
+	// +optional
+	force bool,
+	// Make the decisions and show them without building or writing anything.
+	// +optional
+	dryRun bool,
+	// Built-in policy preset: default, weekly-refresh or stable-line.
+	// +optional
+	preset string,
+	// Policy file, relative to the source directory. Default: patchline.yaml when present, else the default preset.
+	// +optional
+	policy string,
+	// Image repository, e.g. ghcr.io/acme/app; repeat for mirrors. Overrides the policy's repositories. Default: patchline's local registry.
+	// +optional
+	image []string,
+	// Registry user for the image repositories.
+	// +optional
+	username string,
+	// Registry password or token, e.g. env:REGISTRY_TOKEN.
+	// +optional
+	password *dagger.Secret,
+	// Docker config.json with credentials per registry, e.g. file:$HOME/.docker/config.json.
+	// +optional
+	dockerConfig *dagger.Secret,
+	// Platforms to build, e.g. linux/amd64; repeat for several. Overrides the policy's platforms.
+	// +optional
+	platform []string,
+	// Dockerfile path, relative to each release's source tree.
+	// +optional
+	// +default="Dockerfile"
+	dockerfile string,
+	// Stage of the Dockerfile to build. Default: the last stage.
+	// +optional
+	target string,
+	// Build argument NAME=VALUE; repeat for several. Recorded in provenance: pass no secrets here.
+	// +optional
+	buildArg []string,
+	// Refresh date as YYYY-MM-DD; renders dated tags. Default: today (UTC).
+	// +optional
+	date string,
+	// Output format: table or json.
+	// +optional
+	// +default="table"
+	format string,
+	// Public URL of the source repository for annotations and provenance. Default: the repository's own URL.
+	// +optional
+	sourceUrl string,
+	// Id of this run for provenance, e.g. the CI job URL. Default: a random id.
+	// +optional
+	invocationId string,
+	// syft image that makes SBOMs. Default: a pinned anchore/syft release.
+	// +optional
+	syftImage string,
+	// Source directory holding the policy file.
+	// +defaultPath="/"
+	source *dagger.Directory,
+	// Git repository: its tags are the released versions, and each line is rebuilt from the tree at its release tag.
+	// +defaultPath="/"
+	repo *dagger.GitRepository,
+) (string, error) {
+	b := buildArgs{preset: preset, policy: policy, images: image, username: username, password: password, dockerConfig: dockerConfig,
+		platforms: platform, dockerfile: dockerfile, target: target, buildArgs: buildArg, date: date, format: format,
+		sourceURL: sourceUrl, invocationID: invocationId, syftImage: syftImage, source: source, repo: repo}
+	req, sess, err := b.request(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer sess.done()
+	return app.Refresh(ctx, req, app.RefreshOptions{SourceFor: b.sourceFor(sess, req.Source.URL), Lines: line, Force: force, DryRun: dryRun})
+}
+
+// Check every supported line's base image without building or writing: fails when a line needs a refresh, for CI gating. The report lists each line's recorded and current base digest per platform, and base images near or past their end of life.
+func (m *Patchline) Check(
+	ctx context.Context,
+	// Check only this line, e.g. 1.6; repeat for several. Default: every supported line.
+	// +optional
+	line []string,
+	// Built-in policy preset: default, weekly-refresh or stable-line.
+	// +optional
+	preset string,
+	// Policy file, relative to the source directory. Default: patchline.yaml when present, else the default preset.
+	// +optional
+	policy string,
+	// Image repository, e.g. ghcr.io/acme/app; repeat for mirrors. Overrides the policy's repositories. Default: patchline's local registry.
+	// +optional
+	image []string,
+	// Registry user for the image repositories.
+	// +optional
+	username string,
+	// Registry password or token, e.g. env:REGISTRY_TOKEN.
+	// +optional
+	password *dagger.Secret,
+	// Docker config.json with credentials per registry, e.g. file:$HOME/.docker/config.json.
+	// +optional
+	dockerConfig *dagger.Secret,
+	// Check date as YYYY-MM-DD; judges EOL dates. Default: today (UTC).
+	// +optional
+	date string,
+	// Output format: table or json.
+	// +optional
+	// +default="table"
+	format string,
+	// Source directory holding the policy file.
+	// +defaultPath="/"
+	source *dagger.Directory,
+	// Git repository whose tags are the released versions.
+	// +defaultPath="/"
+	repo *dagger.GitRepository,
+) (string, error) {
+	b := buildArgs{preset: preset, policy: policy, images: image, username: username, password: password, dockerConfig: dockerConfig,
+		date: date, format: format, source: source, repo: repo}
+	req, sess, err := b.request(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer sess.done()
+	return app.Check(ctx, req, app.RefreshOptions{Lines: line})
+}
+
+// Move a line's floating tags (line tag, stable/latest where the line has them) back to an earlier build of that line, given by tag (e.g. a dated tag) or digest. Builds of other lines and builds without attestations are refused.
+func (m *Patchline) Rollback(
+	ctx context.Context,
+	// Line to roll back, e.g. 1.6.
+	line string,
+	// Build to move the tags to: a tag such as 1.6.2-20260204, or a digest sha256:...
+	to string,
+	// Built-in policy preset: default, weekly-refresh or stable-line.
+	// +optional
+	preset string,
+	// Policy file, relative to the source directory. Default: patchline.yaml when present, else the default preset.
+	// +optional
+	policy string,
+	// Image repository, e.g. ghcr.io/acme/app; repeat for mirrors. Overrides the policy's repositories. Default: patchline's local registry.
+	// +optional
+	image []string,
+	// Registry user for the image repositories.
+	// +optional
+	username string,
+	// Registry password or token, e.g. env:REGISTRY_TOKEN.
+	// +optional
+	password *dagger.Secret,
+	// Docker config.json with credentials per registry, e.g. file:$HOME/.docker/config.json.
+	// +optional
+	dockerConfig *dagger.Secret,
+	// Output format: table or json.
+	// +optional
+	// +default="table"
+	format string,
+	// Source directory holding the policy file.
+	// +defaultPath="/"
+	source *dagger.Directory,
+	// Git repository whose tags are the released versions.
+	// +defaultPath="/"
+	repo *dagger.GitRepository,
+) (string, error) {
+	b := buildArgs{preset: preset, policy: policy, images: image, username: username, password: password, dockerConfig: dockerConfig,
+		format: format, source: source, repo: repo}
+	req, sess, err := b.request(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer sess.done()
+	return app.Rollback(ctx, req, line, to)
+}
+
+// PinResult holds the Dockerfiles pin rewrote and what changed.
+type PinResult struct {
+	// The rewritten Dockerfiles at their paths (only those that changed): export them over the source, e.g. dagger call pin files export --path .
+	Files *dagger.Directory
+	// Every FROM and COPY --from image with its old and new digest.
+	Summary string
+}
+
+// Pin the base images of Dockerfiles to their current digests, as name:tag@sha256:... (Renovate's format, keeping the tag), for a pull request. Files with nothing to change are left out.
+func (m *Patchline) Pin(
+	ctx context.Context,
+	// Dockerfile paths, relative to the source directory; repeat for several.
+	// +optional
+	// +default=["Dockerfile"]
+	dockerfile []string,
+	// Build argument NAME=VALUE that selects a base; repeat for several.
+	// +optional
+	buildArg []string,
+	// Stage to pin for. Default: every stage the last stage needs.
+	// +optional
+	target string,
+	// Docker config.json with credentials for private base images, e.g. file:$HOME/.docker/config.json.
+	// +optional
+	dockerConfig *dagger.Secret,
+	// Output format of the summary: table or json.
+	// +optional
+	// +default="table"
+	format string,
+	// Source directory holding the Dockerfiles.
+	// +defaultPath="/"
+	source *dagger.Directory,
+) (*PinResult, error) {
+	cfg, err := plaintext(ctx, dockerConfig)
+	if err != nil {
+		return nil, err
+	}
+	read := policySource(ctx, source, "", "").Read
+	res, err := app.Pin(ctx, app.PinRequest{Files: dockerfile, Read: read, BuildArgs: buildArg, Target: target, Auth: app.BuildRequest{DockerConfig: cfg}, Format: format})
+	if err != nil {
+		return nil, err
+	}
+	files := dag.Directory()
+	for path, content := range res.Changed {
+		files = files.WithNewFile(path, string(content))
+	}
+	return &PinResult{Files: files, Summary: res.Report}, nil
 }
 
 // Return patchline's local registry as a service, to browse what was published without --image: dagger call registry up --ports 5000:5000, then e.g. crane ls localhost:5000/app.

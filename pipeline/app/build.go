@@ -181,6 +181,22 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 	return in, p, local, nil
 }
 
+// authClient is a registry client with the request's credentials, for
+// commands that only read registries.
+func authClient(req BuildRequest) (*registry.Client, error) {
+	var opts []registry.Option
+	if req.DockerConfig != "" {
+		creds, err := ParseDockerConfig(req.DockerConfig)
+		if err != nil {
+			return nil, err
+		}
+		for host, c := range creds {
+			opts = append(opts, registry.WithCredentials(host, c[0], c[1]))
+		}
+	}
+	return registry.New(opts...)
+}
+
 // randomID names one run in provenance when the caller gave no id (such as
 // the CI run's URL).
 func randomID() string {

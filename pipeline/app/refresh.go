@@ -1,0 +1,123 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/patchline/patchline/pipeline/eol"
+	"github.com/patchline/patchline/pipeline/refresh"
+	"github.com/patchline/patchline/pipeline/report"
+	"github.com/patchline/patchline/pipeline/rollback"
+)
+
+// RefreshOptions are the refresh and check arguments.
+type RefreshOptions struct {
+	// SourceFor returns the source tree of a release tag.
+	SourceFor refresh.SourceFunc
+	// Lines limits the run to these lines.
+	Lines []string
+	// Force rebuilds every supported line.
+	Force bool
+	// DryRun makes the decisions of a refresh and writes nothing; unlike
+	// Check it does not fail when lines are stale.
+	DryRun bool
+}
+
+// Refresh rebuilds every supported line whose base moved (see refresh.Run).
+// The report is returned with the error when a line failed, so the caller
+// shows both.
+func Refresh(ctx context.Context, req BuildRequest, opts RefreshOptions) (string, error) {
+	out, err := runRefresh(ctx, req, opts, opts.DryRun)
+	if opts.DryRun && errors.Is(err, refresh.ErrStale) {
+		return out, nil
+	}
+	return out, err
+}
+
+// Check makes the refresh decisions without building or writing. It fails
+// when a line is stale, with the report in the error, so CI can gate on it.
+func Check(ctx context.Context, req BuildRequest, opts RefreshOptions) (string, error) {
+	return runRefresh(ctx, req, opts, true)
+}
+
+func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, checkOnly bool) (string, error) {
+	format, err := report.ParseFormat(req.Format)
+	if err != nil {
+		return "", err
+	}
+	if opts.SourceFor == nil && !checkOnly {
+		return "", fmt.Errorf("%w: no source for the release tags", ErrUsage)
+	}
+	in, p, local, err := inputs(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	table, err := baseEOLTable(req.Policy, p.BaseEOL.Overrides)
+	if err != nil {
+		return "", err
+	}
+	rep, runErr := refresh.Run(ctx, refresh.Request{
+		Inputs:    in,
+		GitTags:   req.GitTags,
+		SourceFor: opts.SourceFor,
+		Lines:     opts.Lines,
+		Force:     opts.Force,
+		CheckOnly: checkOnly,
+		BaseEOL: func(ref string) *refresh.BaseEOL {
+			m, _ := table.Lookup(ref)
+			v := eol.Status(m, in.Date, p.BaseEOL.WarnDays)
+			return &refresh.BaseEOL{State: string(v.State), Message: v.Message}
+		},
+	})
+	if rep == nil {
+		return "", runErr
+	}
+	out, err := report.Render(format, report.RefreshView{Report: rep, Local: local})
+	if err != nil {
+		return "", err
+	}
+	if runErr != nil {
+		if errors.Is(runErr, refresh.ErrStale) || errors.Is(runErr, refresh.ErrFailed) {
+			return out, fmt.Errorf("%w\n\n%s", runErr, out)
+		}
+		return "", runErr
+	}
+	return out, nil
+}
+
+// baseEOLTable is the built-in base image EOL table, with the policy's
+// override file from the source directory merged over it.
+func baseEOLTable(src PolicySource, overrides string) (*eol.Table, error) {
+	if overrides == "" || src.Read == nil {
+		return eol.Builtin()
+	}
+	data, ok, err := src.Read(overrides)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: base_eol.overrides names %q, which is not in the source directory", ErrUsage, overrides)
+	}
+	return eol.Load(overrides, data)
+}
+
+// Rollback moves a line's floating tags back to an earlier build of it.
+func Rollback(ctx context.Context, req BuildRequest, line, to string) (string, error) {
+	format, err := report.ParseFormat(req.Format)
+	if err != nil {
+		return "", err
+	}
+	if line == "" {
+		return "", fmt.Errorf("%w: give the line to roll back, e.g. --line 1.6", ErrUsage)
+	}
+	in, _, local, err := inputs(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	rep, err := rollback.Run(ctx, rollback.Request{Inputs: in, GitTags: req.GitTags, Line: line, To: to})
+	if err != nil {
+		return "", err
+	}
+	return report.Render(format, report.RollbackView{Report: rep, Local: local})
+}

@@ -1,0 +1,85 @@
+package app
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/patchline/patchline/pipeline/internal/fixture"
+	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/refresh"
+)
+
+func TestRefreshCheckAndRollbackCommands(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR())
+	tags := []string{"v1.6.2"}
+	e.Release(e.Inputs("weekly-refresh"), "v1.6.2", tags)
+	req := request(e, "weekly-refresh")
+	req.GitTags = tags
+	req.Date = "2026-02-11"
+	opts := RefreshOptions{SourceFor: e.Source}
+
+	out, err := Check(ctx, req, opts)
+	if err != nil || !strings.Contains(out, "skipped  base") {
+		t.Fatalf("check before the base moved: %v\n%s", err, out)
+	}
+	e.PushBase(t, "2")
+	out, err = Check(ctx, req, opts)
+	if !errors.Is(err, refresh.ErrStale) || !strings.Contains(err.Error(), "stale") || !strings.Contains(out, "BASE RECORDED") {
+		t.Fatalf("check after the base moved: %v\n%s", err, out)
+	}
+	out, err = Refresh(ctx, req, opts)
+	if err != nil || !strings.Contains(out, "1 rebuilt, 0 skipped") || !strings.Contains(out, "1.6.2-20260211") || !strings.Contains(out, "registry requests") {
+		t.Fatalf("refresh: %v\n%s", err, out)
+	}
+	req.Format = "json"
+	if out, err = Refresh(ctx, req, opts); err != nil || !strings.Contains(out, `"status": "skipped"`) {
+		t.Errorf("second refresh: %v\n%s", err, out)
+	}
+	req.Format = ""
+	out, err = Rollback(ctx, req, "1.6", "1.6.2-20260204")
+	if err != nil || !strings.Contains(out, "rollback of line 1.6 to 1.6.2-20260204") || !strings.Contains(out, "latest") {
+		t.Errorf("rollback: %v\n%s", err, out)
+	}
+	if _, err := Rollback(ctx, req, "", "x"); err == nil {
+		t.Errorf("rollback without a line accepted")
+	}
+}
+
+func TestBaseEOLWarningInCheck(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR())
+	tags := []string{"v1.6.2"}
+	e.Release(e.Inputs("default"), "v1.6.2", tags)
+	// An override that declares the fixture's base (a debian image on the
+	// test registry) end of life next week.
+	override := "version: 1\nproducts:\n  testdebian:\n    cycles:\n      - cycle: \"12\"\n        releaseDate: 2023-06-10\n        eol: 2026-02-20\n    match:\n      - repository: \"" + strings.Split(e.Base, ":bookworm")[0] + "\"\n        tags: [\"bookworm*\"]\n        cycle: \"12\"\n"
+	req := request(e, "")
+	req.Policy = PolicySource{File: "patchline.yaml", Read: files(map[string]string{
+		"patchline.yaml": "version: 1\nbase_eol:\n  warn_days: 30\n  overrides: ops/eol.yaml\n",
+		"ops/eol.yaml":   override,
+	})}
+	req.GitTags = tags
+	out, err := Check(ctx, req, RefreshOptions{SourceFor: e.Source})
+	if err != nil {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "WARNING") || !strings.Contains(out, "2026-02-20") {
+		t.Errorf("no base EOL warning:\n%s", out)
+	}
+}
+
+func TestRefreshDryRunWritesNothingAndDoesNotFail(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR())
+	e.Release(e.Inputs("default"), "v1.6.2", []string{"v1.6.2"})
+	e.PushBase(t, "2")
+	req := request(e, "default")
+	req.GitTags = []string{"v1.6.2"}
+	e.Server.ResetCounts()
+	out, err := Refresh(ctx, req, RefreshOptions{SourceFor: e.Source, DryRun: true})
+	if err != nil || !strings.Contains(out, "stale") {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+	if c := e.Server.Counts(); c.PutManifest != 0 || c.BlobUpload != 0 {
+		t.Errorf("dry run wrote: %s", c)
+	}
+}

@@ -1,0 +1,130 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/patchline/patchline/pipeline/refresh"
+	"github.com/patchline/patchline/pipeline/rollback"
+)
+
+// RefreshView prints a refresh or a check: every line with its status and
+// reason, the base recorded and current per platform, the tags written,
+// base end-of-life warnings, and the registry requests made.
+type RefreshView struct {
+	*refresh.Report
+	Local string `json:"local_registry,omitempty"`
+}
+
+// WriteTable prints the refresh report.
+func (v RefreshView) WriteTable(w io.Writer) error {
+	r := v.Report
+	what := "refresh"
+	if r.CheckOnly {
+		what = "check"
+	}
+	fmt.Fprintf(w, "%s of %s on %s, policy %s, strategy %s\n", what, r.Repository, r.Date, r.Policy, r.Strategy)
+	if v.Local != "" {
+		fmt.Fprintf(w, "using patchline's local registry at %s (no --image given)\n", v.Local)
+	}
+	fmt.Fprintln(w)
+	rows := [][]string{{"LINE", "VERSION", "STATUS", "REASON"}}
+	for _, l := range r.Lines {
+		reason := l.Reason
+		if l.Error != "" {
+			reason = l.Error
+		}
+		rows = append(rows, []string{l.Line, l.Version, string(l.Status), reason})
+	}
+	if err := Columns(w, rows); err != nil {
+		return err
+	}
+	var bases [][]string
+	for _, l := range r.Lines {
+		if l.Base == nil {
+			continue
+		}
+		for _, p := range l.Base.Platforms {
+			bases = append(bases, []string{l.Line, p.Platform, short(p.Recorded), short(p.Current)})
+		}
+		if len(l.Base.Platforms) == 0 {
+			bases = append(bases, []string{l.Line, "-", short(l.Base.Recorded), short(l.Base.Current)})
+		}
+	}
+	if len(bases) > 0 {
+		fmt.Fprintln(w)
+		if err := Columns(w, append([][]string{{"LINE", "PLATFORM", "BASE RECORDED", "BASE NOW"}}, bases...)); err != nil {
+			return err
+		}
+	}
+	for _, l := range r.Lines {
+		if len(l.Tags) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\nline %s → %s (%s)\n", l.Line, l.Digest, l.Strategy)
+		rows := [][]string{{"TAG", "ROLE", "ACTION", "NOTE"}}
+		for _, t := range l.Tags {
+			note := t.Reason
+			if t.Action == "moved" && note == "" {
+				note = "was " + short(t.Previous)
+			}
+			rows = append(rows, []string{t.Name, string(t.Role), string(t.Action), note})
+		}
+		if err := Columns(w, rows); err != nil {
+			return err
+		}
+	}
+	var eols []string
+	seen := map[string]bool{}
+	for _, l := range r.Lines {
+		if l.BaseEOL != nil && l.BaseEOL.State != "ok" && l.BaseEOL.State != "unknown" && !seen[l.BaseEOL.Message] {
+			seen[l.BaseEOL.Message] = true
+			eols = append(eols, fmt.Sprintf("%s: %s", strings.ToUpper(l.BaseEOL.State), l.BaseEOL.Message))
+		}
+	}
+	if err := notes(w, eols); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\n%d rebuilt, %d skipped, %d stale, %d failed; %s\n", r.Rebuilt, r.Skipped, r.Stale, r.Failed, r.Requests)
+	return err
+}
+
+// MarshalJSON renders the report with the local registry address.
+func (v RefreshView) MarshalJSON() ([]byte, error) {
+	type out struct {
+		*refresh.Report
+		Local string `json:"local_registry,omitempty"`
+	}
+	return marshal(out{v.Report, v.Local})
+}
+
+// RollbackView prints a rollback.
+type RollbackView struct {
+	*rollback.Report
+	Local string `json:"local_registry,omitempty"`
+}
+
+// WriteTable prints the tags moved.
+func (v RollbackView) WriteTable(w io.Writer) error {
+	r := v.Report
+	fmt.Fprintf(w, "rollback of line %s to %s (%s, %s)\n\n", r.Line, r.Target, r.Version, r.Digest)
+	rows := [][]string{{"TAG", "ROLE", "ACTION", "WAS"}}
+	for _, t := range r.Tags {
+		rows = append(rows, []string{t.Name, string(t.Role), string(t.Action), orDash(short(t.Previous))})
+	}
+	if err := Columns(w, rows); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\n%s\n", r.Requests)
+	return err
+}
+
+// MarshalJSON renders the report with the local registry address.
+func (v RollbackView) MarshalJSON() ([]byte, error) {
+	type out struct {
+		*rollback.Report
+		Local string `json:"local_registry,omitempty"`
+	}
+	return marshal(out{v.Report, v.Local})
+}
