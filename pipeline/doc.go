@@ -13,6 +13,10 @@
 //	attest       SBOM checks, SLSA provenance, the referrers and in-index layouts
 //	publish      writing content and tags in the order that keeps readers safe
 //	release      the release and edge flows
+//	refresh      the weekly refresh and the check of every supported line
+//	rebase       the rebase refresh strategy (swap base layers, no build)
+//	rollback     moving a line's floating tags back to an earlier build
+//	eol          end-of-life dates of base images
 //	report       tables and JSON for every result
 //	app          one function per Dagger function, on plain values
 //
