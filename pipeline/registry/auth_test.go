@@ -10,6 +10,7 @@ import (
 	"log"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/logs"
@@ -99,7 +100,7 @@ func TestSeveralRegistries(t *testing.T) {
 // repeats it back), not in ggcr's logs, not in any fmt rendering of the
 // client or its counts.
 func TestPasswordNeverPrinted(t *testing.T) {
-	var logged bytes.Buffer
+	var logged lockedBuffer
 	for _, l := range []**log.Logger{&logs.Warn, &logs.Progress, &logs.Debug} {
 		saved := *l
 		*l = log.New(&logged, "", 0)
@@ -217,4 +218,23 @@ func TestInsecureHost(t *testing.T) {
 	if _, err := c.Resolve(context.Background(), "registry:5000/app:1"); err == nil {
 		t.Fatal("a host not marked insecure was reached over plain HTTP")
 	}
+}
+
+// lockedBuffer is a bytes.Buffer that ggcr's loggers may write to from
+// several goroutines at once (uploads run in parallel).
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
