@@ -36,7 +36,7 @@ func Plan(ctx context.Context, req BuildRequest, version, branch, sha string) (s
 		rep, err = release.Release(ctx, in, version, req.GitTags)
 	}
 	if err != nil {
-		return "", err
+		return "", explain(err, req)
 	}
 	return report.Render(format, report.ReleaseView{Report: rep, Local: local})
 }

@@ -71,7 +71,7 @@ func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, chec
 		},
 	})
 	if rep == nil {
-		return "", runErr
+		return "", explain(runErr, req)
 	}
 	out, err := report.Render(format, report.RefreshView{Report: rep, Local: local})
 	if err != nil {
@@ -81,7 +81,7 @@ func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, chec
 		if errors.Is(runErr, refresh.ErrStale) || errors.Is(runErr, refresh.ErrFailed) {
 			return out, fmt.Errorf("%w\n\n%s", runErr, out)
 		}
-		return "", runErr
+		return "", explain(runErr, req)
 	}
 	return out, nil
 }
@@ -117,7 +117,7 @@ func Rollback(ctx context.Context, req BuildRequest, line, to string) (string, e
 	}
 	rep, err := rollback.Run(ctx, rollback.Request{Inputs: in, GitTags: req.GitTags, Line: line, To: to})
 	if err != nil {
-		return "", err
+		return "", explain(err, req)
 	}
 	return report.Render(format, report.RollbackView{Report: rep, Local: local})
 }

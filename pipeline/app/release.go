@@ -26,7 +26,7 @@ func Release(ctx context.Context, req BuildRequest, version string) (string, err
 	}
 	rep, err := release.Release(ctx, in, version, req.GitTags)
 	if err != nil {
-		return "", err
+		return "", explain(err, req)
 	}
 	return report.Render(format, report.ReleaseView{Report: rep, Local: local})
 }
@@ -46,7 +46,7 @@ func Edge(ctx context.Context, req BuildRequest, branch, sha string) (string, er
 	}
 	rep, err := release.Edge(ctx, in, branch, sha)
 	if err != nil {
-		return "", err
+		return "", explain(err, req)
 	}
 	return report.Render(format, report.ReleaseView{Report: rep, Local: local})
 }

@@ -87,3 +87,20 @@ func TestParseDockerConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestMissingOrWrongCredentialsExplained(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR(), regtest.WithBasicAuth("robot", "right-token"))
+	_, err := Release(ctx, request(e, "default"), "1.0.0")
+	if err == nil || !strings.Contains(err.Error(), "pass --username and --password") {
+		t.Errorf("no credentials: %v", err)
+	}
+	req := request(e, "default")
+	req.Username, req.Password = "robot", "wrong-token"
+	_, err = Release(ctx, req, "1.0.0")
+	if err == nil || !strings.Contains(err.Error(), "refused the credentials") || strings.Contains(err.Error(), "wrong-token") {
+		t.Errorf("wrong credentials: %v", err)
+	}
+	if c := e.Server.Counts(); c.PutManifest != 0 || c.BlobUpload != 0 {
+		t.Errorf("wrote without credentials: %s", c)
+	}
+}

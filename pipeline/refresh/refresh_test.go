@@ -67,120 +67,149 @@ func line(rep *refresh.Report, l string) *refresh.LineReport {
 	return nil
 }
 
-func TestWeeksWeeklyRefreshContract(t *testing.T) {
-	for _, impl := range regtest.All() {
-		t.Run(impl.Name, func(t *testing.T) {
-			w := newWorld(t, impl, "weekly-refresh", "v1.5.3", "v1.6.2")
-			e := w.e
-			released16 := e.Digest(e.Repo + ":1.6.2")
+// contract is one row of the tag contracts: the versions released, and the
+// tags a refresh of the newest line must move and must leave alone.
+type contract struct {
+	preset        string
+	tags          []string
+	newest, older string // lines
+	refreshTags   func(date string) []string
+	stays         []string // tags a refresh never moves
+}
 
-			// Week 1: the base moves; both lines are rebuilt with dated tags.
-			w.week()
-			e.PushBase(t, "2")
-			builds := e.Builds()
-			rep, err := w.refresh()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := statuses(rep); got != "1.6=rebuilt 1.5=rebuilt" {
-				t.Fatalf("week 1: %s", got)
-			}
-			if e.Builds() != builds+2 {
-				t.Errorf("week 1 built %d times", e.Builds()-builds)
-			}
-			l16 := line(rep, "1.6")
-			for _, tg := range []string{"1.6.2", "1.6.2-20260211", "1.6", "latest"} {
-				if e.Digest(e.Repo+":"+tg) != l16.Digest {
-					t.Errorf("week 1: %s does not point at the refreshed 1.6 image", tg)
+var contracts = []contract{
+	{
+		preset: "weekly-refresh", tags: []string{"v1.5.3", "v1.6.2"}, newest: "1.6", older: "1.5",
+		refreshTags: func(d string) []string { return []string{"1.6.2", "1.6.2-" + d, "1.6", "latest"} },
+		stays:       []string{"1.6.2-20260204"},
+	},
+	{
+		preset: "stable-line", tags: []string{"v0.2.9", "v0.3.1"}, newest: "0.3", older: "0.2",
+		refreshTags: func(d string) []string { return []string{"0.3-r" + d, "0.3", "stable", "latest"} },
+		stays:       []string{"0.3.1"},
+	},
+}
+
+// TestWeeks runs both contracts over simulated weeks with the injected
+// clock, on every registry implementation.
+func TestWeeks(t *testing.T) {
+	for _, c := range contracts {
+		for _, impl := range regtest.All() {
+			t.Run(c.preset+"/"+impl.Name, func(t *testing.T) {
+				w := newWorld(t, impl, c.preset, c.tags...)
+				e := w.e
+				stays := map[string]string{}
+				for _, tg := range c.stays {
+					stays[tg] = e.Digest(e.Repo + ":" + tg)
 				}
-			}
-			if e.Digest(e.Repo+":1.6.2-20260204") != released16 {
-				t.Errorf("the release's dated tag moved")
-			}
-			l15 := line(rep, "1.5")
-			if e.Digest(e.Repo+":1.5") != l15.Digest || e.Digest(e.Repo+":latest") == l15.Digest {
-				t.Errorf("week 1: 1.5 refresh moved latest or not 1.5")
-			}
-			if !strings.Contains(l16.Reason, "moved") {
-				t.Errorf("reason %q", l16.Reason)
-			}
+				both := c.newest + "=rebuilt " + c.older + "=rebuilt"
+				skipped := c.newest + "=skipped " + c.older + "=skipped"
 
-			// Week 2: nothing moves; every line is skipped with no build and
-			// no write, for one GET per line and one HEAD for the shared base.
-			w.week()
-			builds = e.Builds()
-			e.Server.ResetCounts()
-			rep, err = w.refresh()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := statuses(rep); got != "1.6=skipped 1.5=skipped" {
-				t.Fatalf("week 2: %s", got)
-			}
-			c := e.Server.Counts()
-			if e.Builds() != builds || c.PutManifest != 0 || c.BlobUpload != 0 || c.HeadManifest > 1 || c.GetManifest > 2 {
-				t.Errorf("week 2 (no-op) cost: builds %d, %s", e.Builds()-builds, c)
-			}
-
-			// Week 3: only arm64 of the base moves: rebuilt, and the report
-			// says which platform moved.
-			w.week()
-			e.PushBase(t, "3", "linux/arm64")
-			rep, err = w.refresh()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := statuses(rep); got != "1.6=rebuilt 1.5=rebuilt" {
-				t.Fatalf("week 3: %s", got)
-			}
-			l16 = line(rep, "1.6")
-			if !strings.Contains(l16.Reason, "only linux/arm64") {
-				t.Errorf("week 3 reason %q", l16.Reason)
-			}
-			for _, p := range l16.Base.Platforms {
-				moved := p.Recorded != p.Current
-				if moved != (p.Platform == "linux/arm64") {
-					t.Errorf("week 3 platform %s recorded %s current %s", p.Platform, p.Recorded, p.Current)
+				// Week 1: the base moves; both lines are rebuilt with dated tags.
+				w.week()
+				e.PushBase(t, "2")
+				builds := e.Builds()
+				rep, err := w.refresh()
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			// And the week after, everything is skipped again.
-			w.week()
-			if rep, err = w.refresh(); err != nil || statuses(rep) != "1.6=skipped 1.5=skipped" {
-				t.Errorf("week 4: %v %s", err, statuses(rep))
-			}
-		})
+				if got := statuses(rep); got != both {
+					t.Fatalf("week 1: %s", got)
+				}
+				if e.Builds() != builds+2 {
+					t.Errorf("week 1 built %d times", e.Builds()-builds)
+				}
+				newest := line(rep, c.newest)
+				for _, tg := range c.refreshTags("20260211") {
+					if e.Digest(e.Repo+":"+tg) != newest.Digest {
+						t.Errorf("week 1: %s does not point at the refreshed %s image", tg, c.newest)
+					}
+				}
+				for tg, d := range stays {
+					if e.Digest(e.Repo+":"+tg) != d {
+						t.Errorf("week 1: %s moved", tg)
+					}
+				}
+				older := line(rep, c.older)
+				if e.Digest(e.Repo+":"+c.older) != older.Digest || e.Digest(e.Repo+":latest") == older.Digest {
+					t.Errorf("week 1: the %s refresh moved latest, or not %s", c.older, c.older)
+				}
+				if !strings.Contains(newest.Reason, "moved") {
+					t.Errorf("reason %q", newest.Reason)
+				}
+
+				// Week 2: nothing moves; every line is skipped with no build and
+				// no write, for one GET per line and one HEAD for the shared base.
+				w.week()
+				builds = e.Builds()
+				e.Server.ResetCounts()
+				rep, err = w.refresh()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := statuses(rep); got != skipped {
+					t.Fatalf("week 2: %s", got)
+				}
+				cnt := e.Server.Counts()
+				if e.Builds() != builds || cnt.PutManifest != 0 || cnt.BlobUpload != 0 || cnt.HeadManifest > 1 || cnt.GetManifest > 2 {
+					t.Errorf("week 2 (no-op) cost: builds %d, %s", e.Builds()-builds, cnt)
+				}
+
+				// Week 3: only arm64 of the base moves: rebuilt, and the report
+				// says which platform moved.
+				w.week()
+				e.PushBase(t, "3", "linux/arm64")
+				rep, err = w.refresh()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := statuses(rep); got != both {
+					t.Fatalf("week 3: %s", got)
+				}
+				newest = line(rep, c.newest)
+				if !strings.Contains(newest.Reason, "only linux/arm64") {
+					t.Errorf("week 3 reason %q", newest.Reason)
+				}
+				for _, p := range newest.Base.Platforms {
+					moved := p.Recorded != p.Current
+					if moved != (p.Platform == "linux/arm64") {
+						t.Errorf("week 3 platform %s recorded %s current %s", p.Platform, p.Recorded, p.Current)
+					}
+				}
+				for _, tg := range c.refreshTags("20260225") {
+					if e.Digest(e.Repo+":"+tg) != newest.Digest {
+						t.Errorf("week 3: %s does not point at the refreshed image", tg)
+					}
+				}
+				// And the week after, everything is skipped again.
+				w.week()
+				if rep, err = w.refresh(); err != nil || statuses(rep) != skipped {
+					t.Errorf("week 4: %v %s", err, statuses(rep))
+				}
+			})
+		}
 	}
 }
 
-func TestWeeksStableLineContract(t *testing.T) {
+func TestSecondRefreshOnTheSameDay(t *testing.T) {
 	w := newWorld(t, regtest.GGCRNoReferrers(), "stable-line", "v0.2.9", "v0.3.1")
 	e := w.e
-	exact := e.Digest(e.Repo + ":0.3.1")
 	w.week()
 	e.PushBase(t, "2")
 	rep, err := w.refresh()
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := line(rep, "0.3")
-	for _, tg := range []string{"0.3-r20260211", "0.3", "stable", "latest"} {
-		if e.Digest(e.Repo+":"+tg) != l.Digest {
-			t.Errorf("%s not on the refreshed image", tg)
-		}
-	}
-	if e.Digest(e.Repo+":0.3.1") != exact {
-		t.Errorf("the immutable exact tag 0.3.1 moved")
-	}
-	// A second refresh the same day, forced: the dated tag gets a suffix.
-	rep, err = w.refresh(func(r *refresh.Request) { r.Force = true; r.Lines = []string{"0.3"} })
-	if err != nil {
+	first := line(rep, "0.3").Digest
+	// The base moves again the same day: a second build gets a numbered
+	// dated tag and the first one keeps its image.
+	e.PushBase(t, "4")
+	if rep, err = w.refresh(func(r *refresh.Request) { r.Lines = []string{"0.3"} }); err != nil {
 		t.Fatal(err)
 	}
-	if l := line(rep, "0.3"); l.Status != "rebuilt" {
-		t.Fatalf("forced: %+v", l)
-	}
-	if e.Digest(e.Repo+":0.3-r20260211") == "" {
-		t.Errorf("dated tag lost")
+	second := line(rep, "0.3").Digest
+	if first == second || e.Digest(e.Repo+":0.3-r20260211") != first || e.Digest(e.Repo+":0.3-r20260211.1") != second {
+		t.Errorf("same-day rebuilds: first %s second %s; tags %s %s", first, second, e.Digest(e.Repo+":0.3-r20260211"), e.Digest(e.Repo+":0.3-r20260211.1"))
 	}
 }
 
