@@ -175,7 +175,9 @@ func checkDate(t time.Time) (string, error) {
 	return t.UTC().Format(policy.DateLayout), nil
 }
 
-func versionValues(v version.Version, date string) tagname.Values {
+// Values returns what the placeholders of a tag template render to for
+// version v on a day already formatted with the policy's date format.
+func Values(v version.Version, date string) tagname.Values {
 	return tagname.Values{
 		Version:    v.String(),
 		Major:      strconv.FormatUint(v.Major(), 10),

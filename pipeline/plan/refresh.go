@@ -90,7 +90,7 @@ func ForRefreshLine(p *policy.Policy, lines Lines, info LineInfo, existing Exist
 	v := info.Newest
 	pl := &Plan{Kind: KindRefresh, Policy: p.Source, Version: v.String(), Line: info.Line.String(), Date: date}
 	b := newBuilder(pl, existing)
-	vals := versionValues(v, p.Tags.DateFormat.Format(day))
+	vals := Values(v, p.Tags.DateFormat.Format(day))
 	if p.Refresh.Exact {
 		exact, err := p.Tags.Exact.Render(vals)
 		if err != nil {

@@ -50,7 +50,7 @@ func ForRelease(p *policy.Policy, in ReleaseInput) (*Plan, error) {
 
 	pl := &Plan{Kind: KindRelease, Policy: p.Source, Version: v.String(), Line: v.Line().String(), Date: date}
 	b := newBuilder(pl, in.Existing)
-	vals := versionValues(v, p.Tags.DateFormat.Format(in.Date))
+	vals := Values(v, p.Tags.DateFormat.Format(in.Date))
 
 	exact, err := p.Tags.Exact.Render(vals)
 	if err != nil {
@@ -115,7 +115,7 @@ func addDated(b *builder, p *policy.Policy, vals tagname.Values, existing Existi
 
 // addFloating plans the line, major and alias tags of v.
 func addFloating(b *builder, p *policy.Policy, lines Lines, v version.Version) error {
-	vals := versionValues(v, "")
+	vals := Values(v, "")
 	info, _ := lines.Get(v.Line())
 	newestInLine := v.Compare(info.Newest) >= 0
 	nsl, hasNSL := lines.NewestSupported()

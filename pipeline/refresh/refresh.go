@@ -141,7 +141,7 @@ func Run(ctx context.Context, req Request) (*Report, error) {
 // publishedTags are the tags a line's current image is read from: the
 // line tag, which every refresh moves, then the exact tag.
 func publishedTags(p *policy.Policy, v version.Version) []string {
-	vals := tagname.Values{Version: v.String(), Major: fmt.Sprint(v.Major()), Minor: fmt.Sprint(v.Minor()), Patch: fmt.Sprint(v.Patch())}
+	vals := plan.Values(v, "")
 	var out []string
 	for _, t := range []tagname.Template{p.Tags.Line, p.Tags.Exact} {
 		if t.IsZero() {

@@ -122,7 +122,7 @@ func tagsToMove(p *policy.Policy, lines plan.Lines, info plan.LineInfo, target v
 		case t.Role == policy.RoleDated:
 		case t.Role == policy.RoleExact:
 			if p.Refresh.Exact && !t.Immutable {
-				exact, err := p.Tags.Exact.Render(values(target))
+				exact, err := p.Tags.Exact.Render(plan.Values(target, ""))
 				if err != nil {
 					return nil, err
 				}
