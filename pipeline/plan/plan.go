@@ -81,8 +81,10 @@ func (p *Plan) Names() []string {
 	return out
 }
 
-// Immutable returns the tags written before attestations: exact and dated.
-func (p *Plan) Immutable() []Tag { return p.filter(func(t Tag) bool { return !t.Floating() }) }
+// Fixed returns the tags that name one build, exact and dated: they are
+// written before the attestations. Whether they may ever move again is
+// Tag.Immutable.
+func (p *Plan) Fixed() []Tag { return p.filter(func(t Tag) bool { return !t.Floating() }) }
 
 // Floating returns the tags written last, after attestations.
 func (p *Plan) Floating() []Tag { return p.filter(Tag.Floating) }

@@ -150,7 +150,7 @@ func Publish(ctx context.Context, reg Registry, req Request) (*Result, error) {
 
 	// 3. Exact and dated tags.
 	for _, st := range states {
-		for _, t := range req.Plan.Immutable() {
+		for _, t := range req.Plan.Fixed() {
 			if err := writeTag(ctx, reg, st, t, digest); err != nil {
 				return nil, err
 			}
