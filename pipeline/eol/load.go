@@ -1,17 +1,12 @@
 package eol
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"regexp"
-	"strconv"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
 	policyfiles "github.com/patchline/patchline/policy"
 )
 
@@ -66,73 +61,25 @@ func Load(file string, data []byte) (*Table, error) {
 // override may name products and cycles that only the built-in table
 // lists, so Builtin, Merge and Load check the whole table afterwards.
 func Parse(file string, data []byte) (*Table, error) {
-	l := &loader{file: file}
-	root := l.document(data)
+	l := &loader{yamlcheck.New(file, ErrInvalid, messages)}
+	root := l.Document(data, "table", fmt.Sprintf("the file is empty; start with \"version: %d\" and a products mapping", FormatVersion))
 	if root == nil {
-		return nil, l.result()
+		return nil, l.Err()
 	}
 	t := &Table{source: file, products: map[string]Product{}}
 	l.table(root, t)
-	if len(l.probs) > 0 {
-		return nil, l.result()
+	if err := l.Err(); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
 
+// loader decodes one table file. The Checker walks the YAML and collects
+// the problems; loader's own methods know what each key means.
 type loader struct {
-	file  string
-	probs []Problem
-}
-
-func (l *loader) result() error {
-	return &Errors{File: l.file, Problems: l.probs}
-}
-
-func (l *loader) add(n *yaml.Node, path, format string, args ...any) {
-	p := Problem{File: l.file, Path: path, Message: fmt.Sprintf(format, args...)}
-	if n != nil {
-		p.Line, p.Column = n.Line, n.Column
-	}
-	l.probs = append(l.probs, p)
+	*yamlcheck.Checker
 }
 
 func (l *loader) pos(n *yaml.Node) Pos {
-	return Pos{File: l.file, Line: n.Line, Column: n.Column}
-}
-
-// document decodes the single YAML document of a file, or records why not.
-func (l *loader) document(data []byte) *yaml.Node {
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			l.add(nil, "", "the file is empty; start with \"version: %d\" and a products mapping", FormatVersion)
-			return nil
-		}
-		l.probs = append(l.probs, yamlProblem(l.file, err))
-		return nil
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		l.add(&extra, "", "the file holds more than one YAML document; keep one table per file")
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		root = root.Content[0]
-	}
-	return root
-}
-
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// yamlProblem turns the YAML library's "yaml: line N: ..." into a Problem
-// with the line, so syntax errors read like every other problem.
-func yamlProblem(file string, err error) Problem {
-	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		if n, err := strconv.Atoi(m[1]); err == nil {
-			return Problem{File: file, Line: n, Column: 1, Message: "not valid YAML: " + m[2]}
-		}
-	}
-	return Problem{File: file, Message: "not valid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+	return Pos{File: l.File, Line: n.Line, Column: n.Column}
 }

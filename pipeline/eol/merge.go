@@ -122,7 +122,7 @@ func (t *Table) check(file string) error {
 		}
 	}
 	if len(probs) > 0 {
-		return &Errors{File: file, Problems: probs}
+		return &Errors{File: file, Problems: probs, Sentinel: ErrInvalid}
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
 )
 
 // Capture group names a pattern may use to say which cycle a reference is.
@@ -17,13 +19,13 @@ const (
 
 func (l *loader) rules(n *yaml.Node, path, product string) []Rule {
 	if n.Kind != yaml.SequenceNode {
-		l.add(n, path, "expected a list of rules, each starting with \"- repository:\", found %s", describe(n))
+		l.Add(n, path, "expected a list of rules, each starting with \"- repository:\", found %s", describe(n))
 		return nil
 	}
 	var out []Rule
 	for i, item := range n.Content {
-		item = deref(item)
-		if r, ok := l.rule(item, index(path, i), product); ok {
+		item = yamlcheck.Deref(item)
+		if r, ok := l.rule(item, yamlcheck.Index(path, i), product); ok {
 			out = append(out, r)
 		}
 	}
@@ -35,13 +37,13 @@ func (l *loader) rules(n *yaml.Node, path, product string) []Rule {
 // failing on the first lookup.
 func (l *loader) rule(n *yaml.Node, path, product string) (Rule, bool) {
 	r := Rule{Product: product, Pos: l.pos(n)}
-	before := len(l.probs)
+	before := len(l.Problems)
 	var repoNode, tagNode *yaml.Node
 	var repoGlobs, tagGlobs []string
-	l.fields(n, path, map[string]handler{
+	l.Fields(n, path, map[string]yamlcheck.Handler{
 		"repository": func(n *yaml.Node, path string) {
 			if repoNode != nil {
-				l.add(n, path, "give either repository (globs) or repositoryPattern (a regular expression), not both")
+				l.Add(n, path, "give either repository (globs) or repositoryPattern (a regular expression), not both")
 				return
 			}
 			repoNode = n
@@ -52,7 +54,7 @@ func (l *loader) rule(n *yaml.Node, path, product string) (Rule, bool) {
 			for i, s := range items {
 				g, err := canonicalRepository(s)
 				if err != nil {
-					l.add(nodes[i], path, "%v", err)
+					l.Add(nodes[i], path, "%v", err)
 					continue
 				}
 				r.Repositories = append(r.Repositories, g)
@@ -61,7 +63,7 @@ func (l *loader) rule(n *yaml.Node, path, product string) (Rule, bool) {
 		},
 		"repositoryPattern": func(n *yaml.Node, path string) {
 			if repoNode != nil {
-				l.add(n, path, "give either repository (globs) or repositoryPattern (a regular expression), not both")
+				l.Add(n, path, "give either repository (globs) or repositoryPattern (a regular expression), not both")
 				return
 			}
 			repoNode = n
@@ -72,7 +74,7 @@ func (l *loader) rule(n *yaml.Node, path, product string) (Rule, bool) {
 		},
 		"tags": func(n *yaml.Node, path string) {
 			if tagNode != nil {
-				l.add(n, path, "give either tags (globs) or tagPattern (a regular expression), not both")
+				l.Add(n, path, "give either tags (globs) or tagPattern (a regular expression), not both")
 				return
 			}
 			tagNode = n
@@ -82,7 +84,7 @@ func (l *loader) rule(n *yaml.Node, path, product string) (Rule, bool) {
 			}
 			for i, s := range items {
 				if !tagGlob.MatchString(s) {
-					l.add(nodes[i], path, "tag glob %q may hold letters, digits, '_', '.', '-' and the wildcards * and ?; a tag has no ':' or '/'", s)
+					l.Add(nodes[i], path, "tag glob %q may hold letters, digits, '_', '.', '-' and the wildcards * and ?; a tag has no ':' or '/'", s)
 					continue
 				}
 				r.Tags = append(r.Tags, s)
@@ -91,7 +93,7 @@ func (l *loader) rule(n *yaml.Node, path, product string) (Rule, bool) {
 		},
 		"tagPattern": func(n *yaml.Node, path string) {
 			if tagNode != nil {
-				l.add(n, path, "give either tags (globs) or tagPattern (a regular expression), not both")
+				l.Add(n, path, "give either tags (globs) or tagPattern (a regular expression), not both")
 				return
 			}
 			tagNode = n
@@ -106,11 +108,11 @@ func (l *loader) rule(n *yaml.Node, path, product string) (Rule, bool) {
 			}
 		},
 	})
-	if n.Kind != yaml.MappingNode || len(l.probs) > before {
+	if n.Kind != yaml.MappingNode || len(l.Problems) > before {
 		return Rule{}, false
 	}
 	if repoNode == nil {
-		l.add(n, path, "missing \"repository:\"; name the image repository, e.g. docker.io/library/debian, or give repositoryPattern")
+		l.Add(n, path, "missing \"repository:\"; name the image repository, e.g. docker.io/library/debian, or give repositoryPattern")
 		return Rule{}, false
 	}
 	if repoGlobs != nil {
@@ -120,7 +122,7 @@ func (l *loader) rule(n *yaml.Node, path, product string) (Rule, bool) {
 		r.tag = regexp.MustCompile("^(?:" + strings.Join(tagGlobs, "|") + ")$")
 	}
 	l.cycleSource(n, path, &r)
-	return r, len(l.probs) == before
+	return r, len(l.Problems) == before
 }
 
 // cycleSource insists that exactly one thing says which cycle a matching
@@ -144,9 +146,9 @@ func (l *loader) cycleSource(n *yaml.Node, path string, r *Rule) {
 	switch len(sources) {
 	case 1:
 	case 0:
-		l.add(n, path, "the rule does not say which cycle it finds; add \"cycle:\" or capture it in tagPattern with (?P<cycle>...) or (?P<codename>...)")
+		l.Add(n, path, "the rule does not say which cycle it finds; add \"cycle:\" or capture it in tagPattern with (?P<cycle>...) or (?P<codename>...)")
 	default:
-		l.add(n, path, "the cycle is given %d times (%s); keep one", len(sources), strings.Join(sources, ", "))
+		l.Add(n, path, "the cycle is given %d times (%s); keep one", len(sources), strings.Join(sources, ", "))
 	}
 }
 
@@ -160,7 +162,7 @@ func (l *loader) pattern(n *yaml.Node, path, s string) *regexp.Regexp {
 		if err2 == nil {
 			err2 = err
 		}
-		l.add(n, path, "%q is not a regular expression (%v); Go RE2 syntax, e.g. '(?P<cycle>3\\.[0-9]+)(?:-.+)?'", s, strings.TrimPrefix(err2.Error(), "error parsing regexp: "))
+		l.Add(n, path, "%q is not a regular expression (%v); Go RE2 syntax, e.g. '(?P<cycle>3\\.[0-9]+)(?:-.+)?'", s, strings.TrimPrefix(err2.Error(), "error parsing regexp: "))
 		return nil
 	}
 	count := map[string]int{}
@@ -170,12 +172,12 @@ func (l *loader) pattern(n *yaml.Node, path, s string) *regexp.Regexp {
 		}
 		count[g]++
 		if g != groupCycle && g != groupCodename {
-			l.add(n, path, "%q has the group (?P<%s>...); only (?P<cycle>...) and (?P<codename>...) mean something here, leave other groups unnamed", s, g)
+			l.Add(n, path, "%q has the group (?P<%s>...); only (?P<cycle>...) and (?P<codename>...) mean something here, leave other groups unnamed", s, g)
 			return nil
 		}
 	}
 	if count[groupCycle]+count[groupCodename] > 1 {
-		l.add(n, path, "%q captures the cycle more than once; keep one (?P<cycle>...) or (?P<codename>...) group", s)
+		l.Add(n, path, "%q captures the cycle more than once; keep one (?P<cycle>...) or (?P<codename>...) group", s)
 		return nil
 	}
 	return re

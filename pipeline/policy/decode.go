@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
 	"github.com/patchline/patchline/pipeline/tagname"
 	"github.com/patchline/patchline/pipeline/version"
 )
@@ -16,15 +17,15 @@ import (
 // policy decodes the top level of a policy document into p.
 func (l *loader) policy(root *yaml.Node, p *Policy) {
 	if root.Kind != yaml.MappingNode {
-		l.add(root, "", "a policy is a mapping of keys starting with \"version: 1\", found %s", describe(root))
+		l.Add(root, "", "a policy is a mapping of keys starting with \"version: 1\", found %s", yamlcheck.Describe(root))
 		return
 	}
 	sawVersion := false
-	l.fields(root, "", map[string]handler{
+	l.fields(root, "", map[string]yamlcheck.Handler{
 		"version": func(n *yaml.Node, path string) {
 			sawVersion = true
 			if v, ok := l.integer(n, path); ok && v != SchemaVersion {
-				l.add(n, path, "this patchline reads policy version %d; found %d", SchemaVersion, v)
+				l.Add(n, path, "this patchline reads policy version %d; found %d", SchemaVersion, v)
 			}
 		},
 		"repositories": func(n *yaml.Node, path string) { p.Repositories = l.repositories(n, path) },
@@ -41,7 +42,7 @@ func (l *loader) policy(root *yaml.Node, p *Policy) {
 		"attestations": func(n *yaml.Node, path string) { l.attestations(n, path, &p.Attestations) },
 	})
 	if !sawVersion {
-		l.add(root, "version", "missing; add \"version: %d\" at the top so future formats can be told apart", SchemaVersion)
+		l.Add(root, "version", "missing; add \"version: %d\" at the top so future formats can be told apart", SchemaVersion)
 	}
 }
 
@@ -50,14 +51,14 @@ func (l *loader) repositories(n *yaml.Node, path string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for i, s := range items {
-		ip := fmt.Sprintf("%s[%d]", path, i)
+		ip := yamlcheck.Index(path, i)
 		repo, err := ParseRepository(s)
 		if err != nil {
-			l.add(nodes[i], ip, "%v", err)
+			l.Add(nodes[i], ip, "%v", err)
 			continue
 		}
 		if seen[repo] {
-			l.add(nodes[i], ip, "%q is listed twice", s)
+			l.Add(nodes[i], ip, "%q is listed twice", s)
 			continue
 		}
 		seen[repo] = true
@@ -138,20 +139,20 @@ func (l *loader) platforms(n *yaml.Node, path string) []string {
 		return nil
 	}
 	if len(items) == 0 {
-		l.add(n, path, "at least one platform is needed, e.g. [linux/amd64]")
+		l.Add(n, path, "at least one platform is needed, e.g. [linux/amd64]")
 		return nil
 	}
 	seen := map[string]bool{}
 	var out []string
 	for i, s := range items {
-		ip := fmt.Sprintf("%s[%d]", path, i)
+		ip := yamlcheck.Index(path, i)
 		pl, err := ParsePlatform(s)
 		if err != nil {
-			l.add(nodes[i], ip, "%v", err)
+			l.Add(nodes[i], ip, "%v", err)
 			continue
 		}
 		if seen[pl] {
-			l.add(nodes[i], ip, "%q is listed twice", s)
+			l.Add(nodes[i], ip, "%q is listed twice", s)
 			continue
 		}
 		seen[pl] = true
@@ -161,7 +162,7 @@ func (l *loader) platforms(n *yaml.Node, path string) []string {
 }
 
 func (l *loader) support(n *yaml.Node, path string, s *Support) {
-	l.fields(n, path, map[string]handler{
+	l.fields(n, path, map[string]yamlcheck.Handler{
 		"constraint": func(n *yaml.Node, path string) {
 			txt, ok := l.str(n, path)
 			if !ok || txt == "" {
@@ -169,7 +170,7 @@ func (l *loader) support(n *yaml.Node, path string, s *Support) {
 			}
 			c, err := semver.NewConstraint(txt)
 			if err != nil {
-				l.add(n, path, "%q is not a semver constraint (%v); write it like \">= 1.4\" or \">= 0.3, < 2\"", txt, err)
+				l.Add(n, path, "%q is not a semver constraint (%v); write it like \">= 1.4\" or \">= 0.3, < 2\"", txt, err)
 				return
 			}
 			s.Constraint, s.ConstraintText = c, txt
@@ -180,39 +181,39 @@ func (l *loader) support(n *yaml.Node, path string, s *Support) {
 				return
 			}
 			if v < 0 {
-				l.add(n, path, "%d is negative; use 0 for no limit or the number of newest minor lines to support", v)
+				l.Add(n, path, "%d is negative; use 0 for no limit or the number of newest minor lines to support", v)
 				return
 			}
 			s.NewestLines = v
 		},
 		"eol": func(n *yaml.Node, path string) {
-			n = deref(n)
-			if isNull(n) {
+			n = yamlcheck.Deref(n)
+			if yamlcheck.IsNull(n) {
 				return
 			}
 			if n.Kind != yaml.MappingNode {
-				l.add(n, path, "expected a mapping of line to date, e.g. \"1.4\": 2026-12-31")
+				l.Add(n, path, "expected a mapping of line to date, e.g. \"1.4\": 2026-12-31")
 				return
 			}
 			s.EOL = map[version.Line]Date{}
 			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], deref(n.Content[i+1])
+				k, v := n.Content[i], yamlcheck.Deref(n.Content[i+1])
 				child := path + "." + k.Value
 				line, err := version.ParseLine(k.Value)
 				if err != nil {
 					if k.Tag == "!!float" {
 						err = fmt.Errorf("%w (YAML read it as a number; quote it)", err)
 					}
-					l.add(k, child, "%v", err)
+					l.Add(k, child, "%v", err)
 					continue
 				}
 				if _, dup := s.EOL[line]; dup {
-					l.add(k, child, "line %s is listed twice", line)
+					l.Add(k, child, "line %s is listed twice", line)
 					continue
 				}
 				d, err := ParseDate(v.Value)
 				if err != nil || v.Kind != yaml.ScalarNode {
-					l.add(v, child, "%q is not a date; write it as YYYY-MM-DD, e.g. 2026-12-31", v.Value)
+					l.Add(v, child, "%q is not a date; write it as YYYY-MM-DD, e.g. 2026-12-31", v.Value)
 					continue
 				}
 				s.EOL[line] = d
@@ -222,14 +223,14 @@ func (l *loader) support(n *yaml.Node, path string, s *Support) {
 }
 
 func (l *loader) baseEOL(n *yaml.Node, path string, b *BaseEOL) {
-	l.fields(n, path, map[string]handler{
+	l.fields(n, path, map[string]yamlcheck.Handler{
 		"warn_days": func(n *yaml.Node, path string) {
 			v, ok := l.integer(n, path)
 			if !ok {
 				return
 			}
 			if v < 0 {
-				l.add(n, path, "%d is negative; give the number of days before a base's end of life to start warning, e.g. 30", v)
+				l.Add(n, path, "%d is negative; give the number of days before a base's end of life to start warning, e.g. 30", v)
 				return
 			}
 			b.WarnDays = v
@@ -240,7 +241,7 @@ func (l *loader) baseEOL(n *yaml.Node, path string, b *BaseEOL) {
 				return
 			}
 			if strings.HasPrefix(s, "/") || strings.HasPrefix(s, "../") || strings.Contains(s, "/../") {
-				l.add(n, path, "%q must be a path inside the source directory, e.g. ops/base-eol.yaml", s)
+				l.Add(n, path, "%q must be a path inside the source directory, e.g. ops/base-eol.yaml", s)
 				return
 			}
 			b.Overrides = s
@@ -255,7 +256,7 @@ func (l *loader) template(n *yaml.Node, path string) (tagname.Template, bool) {
 	}
 	t, err := tagname.ParseTemplate(s)
 	if err != nil {
-		l.add(n, path, "%v", err)
+		l.Add(n, path, "%v", err)
 		return tagname.Template{}, false
 	}
 	return t, true
@@ -281,11 +282,11 @@ func (l *loader) roles(n *yaml.Node, path string, allowed []Role) []Role {
 			if sug := tagname.Suggest(s, names); sug != "" {
 				hint = fmt.Sprintf("; did you mean %q?", sug)
 			}
-			l.add(nodes[i], fmt.Sprintf("%s[%d]", path, i), "%q cannot be listed here%s (allowed: %s)", s, hint, strings.Join(names, ", "))
+			l.Add(nodes[i], yamlcheck.Index(path, i), "%q cannot be listed here%s (allowed: %s)", s, hint, strings.Join(names, ", "))
 			continue
 		}
 		if slices.Contains(out, r) {
-			l.add(nodes[i], fmt.Sprintf("%s[%d]", path, i), "%q is listed twice", s)
+			l.Add(nodes[i], yamlcheck.Index(path, i), "%q is listed twice", s)
 			continue
 		}
 		out = append(out, r)
@@ -294,7 +295,7 @@ func (l *loader) roles(n *yaml.Node, path string, allowed []Role) []Role {
 }
 
 func (l *loader) tags(n *yaml.Node, path string, t *Tags) {
-	l.fields(n, path, map[string]handler{
+	l.fields(n, path, map[string]yamlcheck.Handler{
 		"exact": func(n *yaml.Node, path string) {
 			if v, ok := l.template(n, path); ok {
 				t.Exact = v
@@ -322,16 +323,16 @@ func (l *loader) tags(n *yaml.Node, path string, t *Tags) {
 			}
 			t.Aliases = nil
 			for i, s := range items {
-				ip := fmt.Sprintf("%s[%d]", path, i)
+				ip := yamlcheck.Index(path, i)
 				switch {
 				case strings.ContainsAny(s, "{}"):
-					l.add(nodes[i], ip, "aliases are fixed tags such as latest or stable; %q looks like a template, which belongs in exact, major, line or dated", s)
+					l.Add(nodes[i], ip, "aliases are fixed tags such as latest or stable; %q looks like a template, which belongs in exact, major, line or dated", s)
 				case tagname.Validate(s) != nil:
-					l.add(nodes[i], ip, "%v", tagname.Validate(s))
+					l.Add(nodes[i], ip, "%v", tagname.Validate(s))
 				case looksLikeVersion(s):
-					l.add(nodes[i], ip, "alias %q looks like a version and would be mistaken for a release; choose a name such as stable", s)
+					l.Add(nodes[i], ip, "alias %q looks like a version and would be mistaken for a release; choose a name such as stable", s)
 				case slices.Contains(t.Aliases, s):
-					l.add(nodes[i], ip, "%q is listed twice", s)
+					l.Add(nodes[i], ip, "%q is listed twice", s)
 				default:
 					t.Aliases = append(t.Aliases, s)
 				}
@@ -344,7 +345,7 @@ func (l *loader) tags(n *yaml.Node, path string, t *Tags) {
 			}
 			df, err := tagname.ParseDateFormat(s)
 			if err != nil {
-				l.add(n, path, "%v", err)
+				l.Add(n, path, "%v", err)
 				return
 			}
 			t.DateFormat = df
@@ -358,10 +359,10 @@ func (l *loader) tags(n *yaml.Node, path string, t *Tags) {
 			for i, s := range items {
 				tt, err := tagname.ParseTemplate(s)
 				if err != nil {
-					l.add(nodes[i], fmt.Sprintf("%s[%d]", path, i), "%v", err)
+					l.Add(nodes[i], yamlcheck.Index(path, i), "%v", err)
 					continue
 				}
-				l.nodes[fmt.Sprintf("%s[%d]", path, i)] = nodes[i]
+				l.Remember(yamlcheck.Index(path, i), nodes[i])
 				t.Edge = append(t.Edge, tt)
 			}
 		},
@@ -383,7 +384,7 @@ func looksLikeVersion(s string) bool {
 }
 
 func (l *loader) release(n *yaml.Node, path string, r *Release) {
-	l.fields(n, path, map[string]handler{
+	l.fields(n, path, map[string]yamlcheck.Handler{
 		"dated": func(n *yaml.Node, path string) {
 			if v, ok := l.boolean(n, path); ok {
 				r.Dated = v
@@ -393,7 +394,7 @@ func (l *loader) release(n *yaml.Node, path string, r *Release) {
 }
 
 func (l *loader) refresh(n *yaml.Node, path string, r *Refresh) {
-	l.fields(n, path, map[string]handler{
+	l.fields(n, path, map[string]yamlcheck.Handler{
 		"exact": func(n *yaml.Node, path string) {
 			if v, ok := l.boolean(n, path); ok {
 				r.Exact = v
@@ -413,14 +414,14 @@ func (l *loader) refresh(n *yaml.Node, path string, r *Refresh) {
 			case StrategyRebuild, StrategyRebase:
 				r.Strategy = Strategy(s)
 			default:
-				l.add(n, path, "%q is not a strategy; use rebuild (build the release again on the new base) or rebase (swap the base layers)", s)
+				l.Add(n, path, "%q is not a strategy; use rebuild (build the release again on the new base) or rebase (swap the base layers)", s)
 			}
 		},
 	})
 }
 
 func (l *loader) attestations(n *yaml.Node, path string, a *Attestations) {
-	l.fields(n, path, map[string]handler{
+	l.fields(n, path, map[string]yamlcheck.Handler{
 		"sbom": func(n *yaml.Node, path string) {
 			s, ok := l.str(n, path)
 			if !ok {
@@ -430,7 +431,7 @@ func (l *loader) attestations(n *yaml.Node, path string, a *Attestations) {
 			case SBOMSPDX, SBOMCycloneDX, SBOMNone:
 				a.SBOM = SBOMFormat(s)
 			default:
-				l.add(n, path, "%q is not an SBOM format; use spdx, cyclonedx or none", s)
+				l.Add(n, path, "%q is not an SBOM format; use spdx, cyclonedx or none", s)
 			}
 		},
 		"provenance": func(n *yaml.Node, path string) {
@@ -448,9 +449,9 @@ func (l *loader) attestations(n *yaml.Node, path string, a *Attestations) {
 				lay := Layout(s)
 				switch {
 				case lay != LayoutReferrers && lay != LayoutIndex:
-					l.add(nodes[i], fmt.Sprintf("%s[%d]", path, i), "%q is not a layout; use referrers (OCI 1.1, read by cosign, Trivy, oras) or index (BuildKit style, read by docker buildx imagetools and Docker Scout)", s)
+					l.Add(nodes[i], yamlcheck.Index(path, i), "%q is not a layout; use referrers (OCI 1.1, read by cosign, Trivy, oras) or index (BuildKit style, read by docker buildx imagetools and Docker Scout)", s)
 				case slices.Contains(a.Layouts, lay):
-					l.add(nodes[i], fmt.Sprintf("%s[%d]", path, i), "%q is listed twice", s)
+					l.Add(nodes[i], yamlcheck.Index(path, i), "%q is listed twice", s)
 				default:
 					a.Layouts = append(a.Layouts, lay)
 				}

@@ -2,8 +2,8 @@ package policy
 
 import (
 	"errors"
-	"fmt"
-	"strings"
+
+	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
 )
 
 var (
@@ -13,51 +13,12 @@ var (
 	ErrUnknownPreset = errors.New("unknown policy preset")
 )
 
-// Problem is one thing wrong in a policy file, with where it is.
-type Problem struct {
-	File    string `json:"file"`
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
-	Path    string `json:"path,omitempty"`
-	Message string `json:"message"`
-}
-
-// Error renders "file:line:col: path: message".
-func (p Problem) Error() string {
-	var sb strings.Builder
-	sb.WriteString(p.File)
-	if p.Line > 0 {
-		fmt.Fprintf(&sb, ":%d:%d", p.Line, p.Column)
-	}
-	sb.WriteString(": ")
-	if p.Path != "" {
-		sb.WriteString(p.Path + ": ")
-	}
-	sb.WriteString(p.Message)
-	return sb.String()
-}
+// Problem is one thing wrong in a policy file, with where it is. It renders
+// as "file:line:col: path: message". It is the type every strict YAML
+// loader in patchline reports, so reports and editors read them alike.
+type Problem = yamlcheck.Problem
 
 // Errors is every problem found in one policy file. Loading reports all of
-// them at once, so a user fixes a policy in one pass.
-type Errors struct {
-	File     string
-	Problems []Problem
-}
-
-// Error lists every problem, one per line.
-func (e *Errors) Error() string {
-	var sb strings.Builder
-	n := len(e.Problems)
-	if n == 1 {
-		fmt.Fprintf(&sb, "%s: 1 problem", e.File)
-	} else {
-		fmt.Fprintf(&sb, "%s: %d problems", e.File, n)
-	}
-	for _, p := range e.Problems {
-		sb.WriteString("\n  " + p.Error())
-	}
-	return sb.String()
-}
-
-// Is makes errors.Is(err, ErrInvalid) true.
-func (e *Errors) Is(target error) bool { return target == ErrInvalid }
+// them at once, so a user fixes a policy in one pass. Errors from Parse
+// carry ErrInvalid as their Sentinel, so errors.Is(err, ErrInvalid) holds.
+type Errors = yamlcheck.Errors

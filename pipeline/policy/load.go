@@ -1,182 +1,77 @@
 package policy
 
 import (
-	"bytes"
 	"fmt"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/patchline/patchline/pipeline/tagname"
+	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
 )
 
 // Parse reads a policy from YAML. file names the source in error messages.
 // Keys left out take their documented defaults (see Default).
 func Parse(file string, data []byte) (*Policy, error) {
-	l := &loader{file: file, nodes: map[string]*yaml.Node{}}
+	l := &loader{yamlcheck.New(file, ErrInvalid, messages)}
 	p := Default()
 	p.Source = file
 
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		if err.Error() == "EOF" {
-			l.add(nil, "", "the file is empty; start with \"version: 1\" (see the policy reference in README.md)")
-			return nil, l.result()
-		}
-		l.probs = append(l.probs, yamlProblem(file, err))
-		return nil, l.result()
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		l.add(&extra, "", "the file holds more than one YAML document; keep one policy per file")
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		root = root.Content[0]
+	root := l.Document(data, "policy", "the file is empty; start with \"version: 1\" (see the policy reference in README.md)")
+	if root == nil {
+		return nil, l.Err()
 	}
 	l.policy(root, p)
-	if len(l.probs) > 0 {
-		return nil, l.result()
+	if err := l.Err(); err != nil {
+		return nil, err
 	}
 	l.validate(p)
-	if len(l.probs) > 0 {
-		return nil, l.result()
+	if err := l.Err(); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-func yamlProblem(file string, err error) Problem {
-	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return Problem{File: file, Line: n, Column: 1, Message: "not valid YAML: " + m[2]}
-	}
-	return Problem{File: file, Message: "not valid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
-}
-
+// loader decodes one policy file. The Checker walks the YAML and collects
+// the problems; loader's own methods know what each key means.
 type loader struct {
-	file  string
-	probs []Problem
-	// nodes remembers where each key was written, for errors found when
-	// checking keys against each other.
-	nodes map[string]*yaml.Node
+	*yamlcheck.Checker
 }
 
-func (l *loader) result() error {
-	return &Errors{File: l.file, Problems: l.probs}
+// messages are the policy's words for problems with keys; which keys are
+// refused is yamlcheck's, shared with end-of-life tables. The wording is
+// what policy users and the tests read, so it stays as it was when the walk
+// moved to yamlcheck. Values are described as written: "" or "null" for an
+// empty one, since here an empty value is often allowed and means the
+// default.
+var messages = yamlcheck.Messages{
+	Describe: yamlcheck.Describe,
+	NotPlain: func(*yaml.Node) string { return "keys must be plain names" },
+	Repeated: func(_ string, firstLine int) string {
+		return fmt.Sprintf("written twice (first on line %d); keep one", firstLine)
+	},
+	Unknown: func(_, hint string, known []string) string {
+		return fmt.Sprintf("unknown key%s (known here: %s)", hint, strings.Join(known, ", "))
+	},
 }
 
-func (l *loader) add(n *yaml.Node, path, format string, args ...any) {
-	p := Problem{File: l.file, Path: path, Message: fmt.Sprintf(format, args...)}
-	if n != nil {
-		p.Line, p.Column = n.Line, n.Column
-	}
-	l.probs = append(l.probs, p)
-}
-
-// at reports a problem at the node written for path, or at the file when
-// the key was left to its default.
-func (l *loader) at(path, format string, args ...any) {
-	l.add(l.nodes[path], path, format, args...)
-}
-
-type handler func(n *yaml.Node, path string)
-
-// fields walks a mapping, calling the handler of each key and refusing
-// unknown and repeated keys.
-func (l *loader) fields(n *yaml.Node, path string, hs map[string]handler) {
-	n = deref(n)
-	if n.Kind != yaml.MappingNode {
-		if isNull(n) {
-			return
-		}
-		l.add(n, path, "expected a mapping of keys (%s), found %s", strings.Join(sortedKeys(hs), ", "), describe(n))
+// fields walks a mapping of known keys (see yamlcheck.Checker.Fields). An
+// empty value stands for an empty mapping: "tags:" with nothing under it
+// keeps every default, as leaving the key out does.
+func (l *loader) fields(n *yaml.Node, path string, hs map[string]yamlcheck.Handler) {
+	if yamlcheck.IsNull(yamlcheck.Deref(n)) {
 		return
 	}
-	seen := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		key := k.Value
-		child := join(path, key)
-		if k.Kind != yaml.ScalarNode {
-			l.add(k, path, "keys must be plain names")
-			continue
-		}
-		if key == "<<" {
-			l.add(k, path, "merge keys (<<) are not supported; write the keys out")
-			continue
-		}
-		if prev, dup := seen[key]; dup {
-			l.add(k, child, "written twice (first on line %d); keep one", prev.Line)
-			continue
-		}
-		seen[key] = k
-		h, ok := hs[key]
-		if !ok {
-			hint := ""
-			if s := tagname.Suggest(key, sortedKeys(hs)); s != "" {
-				hint = fmt.Sprintf("; did you mean %q?", s)
-			}
-			l.add(k, child, "unknown key%s (known here: %s)", hint, strings.Join(sortedKeys(hs), ", "))
-			continue
-		}
-		l.nodes[child] = v
-		h(deref(v), child)
-	}
-}
-
-func sortedKeys(hs map[string]handler) []string {
-	keys := make([]string, 0, len(hs))
-	for k := range hs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func deref(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
-}
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return fmt.Sprintf("%q", n.Value)
-	}
-	return "something else"
+	l.Fields(n, path, hs)
 }
 
 // str reads a string scalar; null reads as "".
 func (l *loader) str(n *yaml.Node, path string) (string, bool) {
 	if n.Kind != yaml.ScalarNode {
-		l.add(n, path, "expected a string, found %s", describe(n))
+		l.Add(n, path, "expected a string, found %s", yamlcheck.Describe(n))
 		return "", false
 	}
-	if isNull(n) {
+	if yamlcheck.IsNull(n) {
 		return "", true
 	}
 	return n.Value, true
@@ -191,7 +86,7 @@ func (l *loader) boolean(n *yaml.Node, path string) (bool, bool) {
 			return false, true
 		}
 	}
-	l.add(n, path, "expected true or false, found %s", describe(n))
+	l.Add(n, path, "expected true or false, found %s", yamlcheck.Describe(n))
 	return false, false
 }
 
@@ -201,21 +96,21 @@ func (l *loader) integer(n *yaml.Node, path string) (int, bool) {
 			return v, true
 		}
 	}
-	l.add(n, path, "expected a whole number, found %s", describe(n))
+	l.Add(n, path, "expected a whole number, found %s", yamlcheck.Describe(n))
 	return 0, false
 }
 
 // list reads a sequence of strings. A lone string is refused with the fix,
 // so that "aliases: latest" is not silently taken as something else.
 func (l *loader) list(n *yaml.Node, path string) ([]string, []*yaml.Node, bool) {
-	if isNull(n) {
+	if yamlcheck.IsNull(n) {
 		return nil, nil, true
 	}
 	if n.Kind != yaml.SequenceNode {
 		if n.Kind == yaml.ScalarNode {
-			l.add(n, path, "expected a list; write [%s]", n.Value)
+			l.Add(n, path, "expected a list; write [%s]", n.Value)
 		} else {
-			l.add(n, path, "expected a list of strings, found %s", describe(n))
+			l.Add(n, path, "expected a list of strings, found %s", yamlcheck.Describe(n))
 		}
 		return nil, nil, false
 	}
@@ -223,10 +118,10 @@ func (l *loader) list(n *yaml.Node, path string) ([]string, []*yaml.Node, bool) 
 	var nodes []*yaml.Node
 	ok := true
 	for i, item := range n.Content {
-		item = deref(item)
-		ip := fmt.Sprintf("%s[%d]", path, i)
-		if item.Kind != yaml.ScalarNode || isNull(item) {
-			l.add(item, ip, "expected a string, found %s", describe(item))
+		item = yamlcheck.Deref(item)
+		ip := yamlcheck.Index(path, i)
+		if item.Kind != yaml.ScalarNode || yamlcheck.IsNull(item) {
+			l.Add(item, ip, "expected a string, found %s", yamlcheck.Describe(item))
 			ok = false
 			continue
 		}

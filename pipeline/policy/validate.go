@@ -34,13 +34,13 @@ var buildFields = []tagname.Field{tagname.FieldBranch, tagname.FieldSHA, tagname
 func (l *loader) checkTemplate(t tagname.Template, r rule) {
 	if t.IsZero() {
 		if !r.optional {
-			l.at(r.path, "required: %s", r.why)
+			l.At(r.path, "required: %s", r.why)
 		}
 		return
 	}
 	for _, f := range r.needAll {
 		if !t.Uses(f) {
-			l.at(r.path, "template %q must use {%s}: %s", t, f, r.why)
+			l.At(r.path, "template %q must use {%s}: %s", t, f, r.why)
 		}
 	}
 	if len(r.needAny) > 0 && !slices.ContainsFunc(r.needAny, t.Uses) {
@@ -48,11 +48,11 @@ func (l *loader) checkTemplate(t tagname.Template, r rule) {
 		for _, f := range r.needAny {
 			names = append(names, "{"+string(f)+"}")
 		}
-		l.at(r.path, "template %q must use one of %s: %s", t, strings.Join(names, " "), r.why)
+		l.At(r.path, "template %q must use one of %s: %s", t, strings.Join(names, " "), r.why)
 	}
 	for _, f := range r.forbid {
 		if t.Uses(f) {
-			l.at(r.path, "template %q cannot use {%s}: %s", t, f, r.why)
+			l.At(r.path, "template %q cannot use {%s}: %s", t, f, r.why)
 		}
 	}
 }
@@ -89,10 +89,10 @@ func (l *loader) validate(p *Policy) {
 		optional: true,
 	})
 	if t.Dated.Uses(tagname.FieldMinor) && !t.Dated.Uses(tagname.FieldMajor) {
-		l.at("tags.dated", "template %q uses {minor} without {major}; lines of different majors would share tags", t.Dated)
+		l.At("tags.dated", "template %q uses {minor} without {major}; lines of different majors would share tags", t.Dated)
 	}
 	if t.Dated.Uses(tagname.FieldVersion) && (t.Dated.Uses(tagname.FieldMajor) || t.Dated.Uses(tagname.FieldMinor)) {
-		l.at("tags.dated", "template %q uses {version} together with {major} or {minor}; use one or the other", t.Dated)
+		l.At("tags.dated", "template %q uses {version} together with {major} or {minor}; use one or the other", t.Dated)
 	}
 	for i, e := range t.Edge {
 		l.checkTemplate(e, rule{
@@ -103,31 +103,31 @@ func (l *loader) validate(p *Policy) {
 		})
 	}
 	if !t.Exact.IsZero() && t.Exact.String() == t.Line.String() {
-		l.at("tags.line", "renders the same tags as tags.exact")
+		l.At("tags.line", "renders the same tags as tags.exact")
 	}
 
 	// Roles.
 	if len(t.Aliases) > 0 && !p.NewestLineOnly(RoleAlias) {
-		l.at("tags.newest_line_only", "must list alias: aliases (%s) point at the newest supported line only, so a patch to an older line never moves them", strings.Join(t.Aliases, ", "))
+		l.At("tags.newest_line_only", "must list alias: aliases (%s) point at the newest supported line only, so a patch to an older line never moves them", strings.Join(t.Aliases, ", "))
 	}
 	if !t.Dated.IsZero() && !p.IsImmutable(RoleDated) {
-		l.at("tags.immutable", "must list dated: a dated tag records one build and is written once (a second build on the same day gets a numbered suffix)")
+		l.At("tags.immutable", "must list dated: a dated tag records one build and is written once (a second build on the same day gets a numbered suffix)")
 	}
 	if p.Refresh.Exact && p.IsImmutable(RoleExact) {
-		l.at("refresh.exact", "true moves the exact tag on every refresh, but tags.immutable lists exact; keep one of the two")
+		l.At("refresh.exact", "true moves the exact tag on every refresh, but tags.immutable lists exact; keep one of the two")
 	}
 	if p.Release.Dated && t.Dated.IsZero() {
-		l.at("release.dated", "true needs a tags.dated template, e.g. \"{version}-{date}\"")
+		l.At("release.dated", "true needs a tags.dated template, e.g. \"{version}-{date}\"")
 	}
 	if p.Refresh.Exact && t.Exact.IsZero() {
-		l.at("refresh.exact", "true needs a tags.exact template")
+		l.At("refresh.exact", "true needs a tags.exact template")
 	}
 
 	// Tag names that collide across roles.
 	for _, a := range t.Aliases {
 		for _, e := range t.Edge {
 			if e.Literal() && e.String() == a {
-				l.at("tags.edge", "%q is also an alias", a)
+				l.At("tags.edge", "%q is also an alias", a)
 			}
 		}
 	}
@@ -135,6 +135,6 @@ func (l *loader) validate(p *Policy) {
 	// Attestations.
 	a := p.Attestations
 	if a.Any() && len(a.Layouts) == 0 {
-		l.at("attestations.layouts", "lists no layout but attestations are on; use [referrers, index], or set sbom: none and provenance: false")
+		l.At("attestations.layouts", "lists no layout but attestations are on; use [referrers, index], or set sbom: none and provenance: false")
 	}
 }
