@@ -35,7 +35,7 @@ func TestBuiltinTable(t *testing.T) {
 	}
 }
 
-// Every cycle the brief asked for is present, reachable through the rules
+// Every cycle the table promises is present, reachable through the rules
 // from an ordinary tag, and carries the date the table is meant to hold.
 // A change here is a change of data: check it at the publisher.
 func TestBuiltinCoverage(t *testing.T) {

@@ -87,7 +87,7 @@ func TestStatusUsesTheCallersDay(t *testing.T) {
 	}
 }
 
-// End to end with the built-in table, on the day the brief was written.
+// End to end with the built-in table, on a fixed day (2026-11-23).
 func TestStatusOfBuiltinLookups(t *testing.T) {
 	tb := builtin(t)
 	today := day(t, "2026-11-23")

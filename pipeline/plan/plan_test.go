@@ -49,7 +49,8 @@ func withheldReason(p *Plan, name string) string {
 	return ""
 }
 
-// The rows of the tag contracts in DESIGN.md, for release, refresh and edge.
+// The rows of the tag contracts the presets reproduce (see README.md),
+// for release, refresh and edge.
 func TestContracts(t *testing.T) {
 	tests := []struct {
 		name, preset string

@@ -193,6 +193,7 @@ func TestMalformed(t *testing.T) {
 		{"sbom format", "version: 1\nattestations:\n  sbom: spdx-json\n", 3, []string{`"spdx-json"`, "spdx, cyclonedx or none"}},
 		{"layout", "version: 1\nattestations:\n  layouts: [referrer]\n", 3, []string{`"referrer"`}},
 		{"no layouts", "version: 1\nattestations:\n  layouts: []\n", 3, []string{"lists no layout"}},
+		{"refresh leaves no readable tag", "version: 1\ntags:\n  line: \"\"\n", 3, []string{"tags.line", "refresh.exact: true"}},
 		{"support not mapping", "version: 1\nsupport: 2\n", 2, []string{"expected a mapping"}},
 		{"base eol negative", "version: 1\nbase_eol:\n  warn_days: -3\n", 3, []string{"-3 is negative"}},
 		{"base eol outside source", "version: 1\nbase_eol:\n  overrides: ../eol.yaml\n", 3, []string{`"../eol.yaml"`, "inside the source directory"}},

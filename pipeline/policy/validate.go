@@ -119,6 +119,9 @@ func (l *loader) validate(p *Policy) {
 	if p.Release.Dated && t.Dated.IsZero() {
 		l.At("release.dated", "true needs a tags.dated template, e.g. \"{version}-{date}\"")
 	}
+	if t.Line.IsZero() && !p.Refresh.Exact {
+		l.At("tags.line", "is empty and refresh.exact is false, so a refresh would move no tag that the next refresh can read its base from; set a line template such as \"{major}.{minor}\" or refresh.exact: true")
+	}
 	if p.Refresh.Exact && t.Exact.IsZero() {
 		l.At("refresh.exact", "true needs a tags.exact template")
 	}
