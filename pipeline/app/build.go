@@ -118,15 +118,11 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 			opts = append(opts, registry.WithCredentials(host, req.Username, req.Password))
 		}
 	}
-	if req.DockerConfig != "" {
-		creds, err := ParseDockerConfig(req.DockerConfig)
-		if err != nil {
-			return in, nil, "", err
-		}
-		for host, c := range creds {
-			opts = append(opts, registry.WithCredentials(host, c[0], c[1]))
-		}
+	cfgOpts, err := dockerConfigOptions(req.DockerConfig)
+	if err != nil {
+		return in, nil, "", err
 	}
+	opts = append(opts, cfgOpts...)
 	local := ""
 	if len(repos) == 0 {
 		if req.StartLocalRegistry == nil {
@@ -184,17 +180,28 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 // authClient is a registry client with the request's credentials, for
 // commands that only read registries.
 func authClient(req BuildRequest) (*registry.Client, error) {
-	var opts []registry.Option
-	if req.DockerConfig != "" {
-		creds, err := ParseDockerConfig(req.DockerConfig)
-		if err != nil {
-			return nil, err
-		}
-		for host, c := range creds {
-			opts = append(opts, registry.WithCredentials(host, c[0], c[1]))
-		}
+	opts, err := dockerConfigOptions(req.DockerConfig)
+	if err != nil {
+		return nil, err
 	}
 	return registry.New(opts...)
+}
+
+// dockerConfigOptions turns a Docker config.json into client credentials,
+// one per registry host; none when config is empty.
+func dockerConfigOptions(config string) ([]registry.Option, error) {
+	if config == "" {
+		return nil, nil
+	}
+	creds, err := ParseDockerConfig(config)
+	if err != nil {
+		return nil, err
+	}
+	var opts []registry.Option
+	for host, c := range creds {
+		opts = append(opts, registry.WithCredentials(host, c[0], c[1]))
+	}
+	return opts, nil
 }
 
 // randomID names one run in provenance when the caller gave no id (such as

@@ -104,3 +104,17 @@ func TestMissingOrWrongCredentialsExplained(t *testing.T) {
 		t.Errorf("wrote without credentials: %s", c)
 	}
 }
+
+func TestDockerConfigCredentials(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR(), regtest.WithBasicAuth("robot", "cfg-token"))
+	req := request(e, "default")
+	auth := base64.StdEncoding.EncodeToString([]byte("robot:cfg-token"))
+	req.DockerConfig = `{"auths":{"` + e.Server.Host + `":{"auth":"` + auth + `"}}}`
+	out, err := Release(ctx, req, "1.0.0")
+	if err != nil || e.Digest(e.Repo+":1.0.0") == "" {
+		t.Fatalf("release with a docker config: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "cfg-token") {
+		t.Errorf("the report contains the token")
+	}
+}

@@ -117,7 +117,10 @@ func Run(ctx context.Context, req Request) (*Report, error) {
 			continue
 		}
 		if existing == nil {
-			if existing, err = existingTags(ctx, in); err != nil {
+			if existing, _, err = release.ExistingTags(ctx, in); err == nil {
+				err = release.ReadDatedDigests(ctx, in, existing)
+			}
+			if err != nil {
 				lr.fail(err)
 				existing = nil
 				continue
@@ -246,21 +249,6 @@ func short(d string) string {
 		return d[:19]
 	}
 	return d
-}
-
-// existingTags lists every repository's tags once, for the dated tags.
-func existingTags(ctx context.Context, in release.Inputs) (plan.Existing, error) {
-	existing := plan.Existing{}
-	for _, repo := range in.Repositories {
-		tags, err := in.Registry.Tags(ctx, repo)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range tags {
-			existing[t] = ""
-		}
-	}
-	return existing, release.ReadDatedDigests(ctx, in, existing)
 }
 
 // gitTagOf finds the git tag a version was released under.

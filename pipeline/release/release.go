@@ -39,7 +39,7 @@ func Release(ctx context.Context, in Inputs, ver string, gitTags []string) (*Rep
 	}
 	start := in.Registry.Counter().Counts()
 	rep := &Report{Kind: plan.KindRelease, DryRun: in.DryRun, Repositories: in.Repositories}
-	existing, primaryTags, err := existingTags(ctx, in)
+	existing, primaryTags, err := ExistingTags(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func Edge(ctx context.Context, in Inputs, branch, sha string) (*Report, error) {
 		return nil, fmt.Errorf("%w: give --image or list repositories in the policy", ErrNoRepository)
 	}
 	start := in.Registry.Counter().Counts()
-	existing, _, err := existingTags(ctx, in)
+	existing, _, err := ExistingTags(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -154,10 +154,10 @@ func finish(ctx context.Context, in Inputs, rep *Report, prod *Product, pl *plan
 	return nil
 }
 
-// existingTags lists the tags of every repository: the union goes to the
+// ExistingTags lists the tags of every repository: the union goes to the
 // planner (dated tags must be free everywhere), and the primary's tags
 // count as released versions.
-func existingTags(ctx context.Context, in Inputs) (plan.Existing, []string, error) {
+func ExistingTags(ctx context.Context, in Inputs) (plan.Existing, []string, error) {
 	existing := plan.Existing{}
 	var primary []string
 	for i, repo := range in.Repositories {
