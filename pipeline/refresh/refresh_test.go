@@ -272,3 +272,41 @@ func TestCheckGatesAndWritesNothing(t *testing.T) {
 		t.Errorf("check after a refresh: %v", err)
 	}
 }
+
+func TestLinesWhoseNewestReleaseIsNotPublished(t *testing.T) {
+	w := newWorld(t, regtest.GGCR(), "default", "v1.6.2")
+	e := w.e
+	// v1.6.3 was tagged but its release never ran; line 1.7 was tagged and
+	// nothing of it was ever published.
+	w.gitTags = []string{"v1.6.2", "v1.6.3", "v1.7.0"}
+	rep, err := w.refresh()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l16, l17 := line(rep, "1.6"), line(rep, "1.7")
+	if l16.Status != refresh.StatusRebuilt || !strings.Contains(l16.Reason, "holds 1.6.2 but the newest release of line 1.6 is 1.6.3") {
+		t.Errorf("1.6 = %s %q", l16.Status, l16.Reason)
+	}
+	if l17.Status != refresh.StatusRebuilt || !strings.Contains(l17.Reason, "no image of 1.7.0 is published") {
+		t.Errorf("1.7 = %s %q", l17.Status, l17.Reason)
+	}
+	if e.Digest(e.Repo+":1.6") != l16.Digest || e.Digest(e.Repo+":latest") != l17.Digest {
+		t.Errorf("line tags not moved to the rebuilt images")
+	}
+	w.week()
+	if rep, err = w.refresh(); err != nil || statuses(rep) != "1.7=skipped 1.6=skipped" {
+		t.Errorf("next week: %v %s", err, statuses(rep))
+	}
+}
+
+func TestSkipUnchangedFalseRebuildsEveryWeek(t *testing.T) {
+	w := newWorld(t, regtest.GGCR(), "version: 1\nrefresh:\n  skip_unchanged: false\n", "v1.6.2")
+	w.week()
+	rep, err := w.refresh()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := line(rep, "1.6"); l.Status != refresh.StatusRebuilt || !strings.Contains(l.Reason, "skip_unchanged: false") {
+		t.Errorf("1.6 = %s %q", l.Status, l.Reason)
+	}
+}

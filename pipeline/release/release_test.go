@@ -282,3 +282,16 @@ func TestEdge(t *testing.T) {
 		}
 	}
 }
+
+func TestMalformedDockerfileWritesNothing(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR())
+	e.Builder.SetFile("Dockerfile", "FROM ${BASE}\nCOPY app/ /app/\n")
+	e.Server.ResetCounts()
+	_, err := release.Release(ctx, e.Inputs("default"), "1.0.0", nil)
+	if err == nil || !strings.Contains(err.Error(), "Dockerfile:1") || !strings.Contains(err.Error(), "BASE") {
+		t.Fatalf("err = %v", err)
+	}
+	if c := e.Server.Counts(); c.PutManifest != 0 || c.BlobUpload != 0 || e.Builder.Builds() != 0 {
+		t.Errorf("a malformed Dockerfile still wrote or built: %s", c)
+	}
+}
