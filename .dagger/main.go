@@ -26,6 +26,8 @@ import (
 type Patchline struct{}
 
 // Show what a release or an edge build would publish: every tag with its role, the tags withheld and why, and the base images resolved to their current digests. Nothing is built or written.
+//
+// +cache="never"
 func (m *Patchline) Plan(
 	ctx context.Context,
 	// Version to plan a release of, e.g. 1.6.0 or v1.6.0.
@@ -93,6 +95,8 @@ func (m *Patchline) Plan(
 }
 
 // Publish a release: build every platform on freshly pinned bases, attach an SBOM and SLSA provenance, then write the exact and dated tags, the attestations, and the floating tags (line, stable, latest) last.
+//
+// +cache="never"
 func (m *Patchline) Release(
 	ctx context.Context,
 	// Version to release, e.g. 1.6.0 or v1.6.0 (on a tag push: $GITHUB_REF_NAME).
@@ -169,6 +173,8 @@ func (m *Patchline) Release(
 }
 
 // Publish a development build as edge-<branch> and edge-sha-<sha7> (the policy's edge tags), with its SBOM and provenance.
+//
+// +cache="never"
 func (m *Patchline) Edge(
 	ctx context.Context,
 	// Branch being built, e.g. main or $GITHUB_REF_NAME; sanitised into a valid tag.
@@ -249,6 +255,8 @@ func (m *Patchline) Edge(
 }
 
 // Rebuild every supported release line whose base image moved since its last build, and publish the policy's refresh tags (dated tag, line tag, stable/latest for the newest line). Lines whose base did not move are skipped; lines past EOL are reported, not rebuilt.
+//
+// +cache="never"
 func (m *Patchline) Refresh(
 	ctx context.Context,
 	// Refresh only this line, e.g. 1.6; repeat for several. Default: every supported line.
@@ -326,6 +334,8 @@ func (m *Patchline) Refresh(
 }
 
 // Check every supported line's base image without building or writing: fails when a line needs a refresh, for CI gating. The report lists each line's recorded and current base digest per platform, and base images near or past their end of life.
+//
+// +cache="never"
 func (m *Patchline) Check(
 	ctx context.Context,
 	// Check only this line, e.g. 1.6; repeat for several. Default: every supported line.
@@ -374,6 +384,8 @@ func (m *Patchline) Check(
 }
 
 // Move a line's floating tags (line tag, stable/latest where the line has them) back to an earlier build of that line, given by tag (e.g. a dated tag) or digest. Builds of other lines and builds without attestations are refused.
+//
+// +cache="never"
 func (m *Patchline) Rollback(
 	ctx context.Context,
 	// Line to roll back, e.g. 1.6.
@@ -428,6 +440,8 @@ type PinResult struct {
 }
 
 // Pin the base images of Dockerfiles to their current digests, as name:tag@sha256:... (Renovate's format, keeping the tag), for a pull request. Files with nothing to change are left out.
+//
+// +cache="never"
 func (m *Patchline) Pin(
 	ctx context.Context,
 	// Dockerfile paths, relative to the source directory; repeat for several.
@@ -468,11 +482,15 @@ func (m *Patchline) Pin(
 }
 
 // Return patchline's local registry as a service, to browse what was published without --image: dagger call registry up --ports 5000:5000, then e.g. crane ls localhost:5000/app.
+//
+// +cache="session"
 func (m *Patchline) Registry(ctx context.Context) (*dagger.Service, error) {
 	return localRegistry(ctx)
 }
 
 // Check a policy file and explain every problem in it, with file, line and fix.
+//
+// +cache="168h"
 func (m *Patchline) CheckPolicy(
 	ctx context.Context,
 	// Built-in preset to check instead of a file.
