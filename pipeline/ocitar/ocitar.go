@@ -7,6 +7,12 @@
 // layout-only annotations such as org.opencontainers.image.ref.name that
 // must not reach a registry. Read normalises both shapes into one index
 // whose children keep their platforms and their own annotations.
+//
+// A Dagger export of a single platform variant puts the image manifest
+// itself in index.json, and that descriptor has no platform: only the image
+// config says which platform the image is for. Read takes it from there, so
+// every child of the index it returns has a platform (without one, nothing
+// downstream can make or attach the image's attestations).
 package ocitar
 
 import (
@@ -33,6 +39,12 @@ var ErrLayout = errors.New("not a usable OCI image layout")
 var layoutOnly = []string{
 	"org.opencontainers.image.ref.name",
 	"io.containerd.image.name",
+}
+
+// layoutOnlyPrefixes are prefixes of such annotations: containerd's
+// archive writer copies its distribution-source labels onto descriptors.
+var layoutOnlyPrefixes = []string{
+	"containerd.io/",
 }
 
 // Read extracts the tarball at path into dir and returns its image index.
@@ -81,7 +93,13 @@ func rebuild(src v1.ImageIndex) (v1.ImageIndex, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: image %s: %v", ErrLayout, d.Digest, err)
 		}
-		desc := v1.Descriptor{MediaType: d.MediaType, Platform: d.Platform}
+		platform := d.Platform
+		if platform == nil {
+			if platform, err = configPlatform(img); err != nil {
+				return nil, fmt.Errorf("%w: image %s: %v", ErrLayout, d.Digest, err)
+			}
+		}
+		desc := v1.Descriptor{MediaType: d.MediaType, Platform: platform}
 		for k, v := range d.Annotations {
 			if !isLayoutOnly(k) {
 				if desc.Annotations == nil {
@@ -95,9 +113,26 @@ func rebuild(src v1.ImageIndex) (v1.ImageIndex, error) {
 	return idx, nil
 }
 
+// configPlatform reads the platform an image is for from its config.
+func configPlatform(img v1.Image) (*v1.Platform, error) {
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading the image config: %v", err)
+	}
+	if cf.OS == "" || cf.Architecture == "" {
+		return nil, fmt.Errorf("no platform in the index and no os/architecture in the image config")
+	}
+	return cf.Platform(), nil
+}
+
 func isLayoutOnly(k string) bool {
 	for _, x := range layoutOnly {
 		if k == x {
+			return true
+		}
+	}
+	for _, x := range layoutOnlyPrefixes {
+		if strings.HasPrefix(k, x) {
 			return true
 		}
 	}
