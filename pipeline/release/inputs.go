@@ -32,6 +32,9 @@ var (
 	// ErrPlatforms is returned when the Dockerfile's bases differ per
 	// platform in a way one pinned Dockerfile cannot express.
 	ErrPlatforms = errors.New("bases differ per platform")
+	// ErrUnattested is returned when an image lacks attestations the
+	// policy asks for; nothing is tagged.
+	ErrUnattested = errors.New("image without the attestations the policy asks for")
 )
 
 // Scanner makes the SBOM of one platform image. The Dagger implementation

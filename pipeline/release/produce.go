@@ -154,7 +154,7 @@ func (prod *Product) attest(ctx context.Context, in Inputs, b Build, idx v1.Imag
 		return err
 	}
 	prod.Digest = dg.String()
-	return nil
+	return prod.checkAttested(in.Policy)
 }
 
 // setPlatforms lists the platform images of idx, leaving out attestation

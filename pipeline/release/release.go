@@ -139,6 +139,9 @@ func finish(ctx context.Context, in Inputs, rep *Report, prod *Product, pl *plan
 			rep.Notes = append(rep.Notes, "the published index has no in-index attestations; adding them would change its digest, so only the referrers layout is completed")
 		}
 	}
+	if err := prod.checkAttested(in.Policy); err != nil {
+		return err
+	}
 	res, err := publish.Publish(ctx, in.Registry, publish.Request{
 		Repositories: in.Repositories,
 		Index:        prod.Index,
