@@ -79,5 +79,22 @@ func (b *Builder) Build(ctx context.Context, spec build.Spec) (v1.ImageIndex, er
 	if _, err := tarball.Export(ctx, path); err != nil {
 		return nil, fmt.Errorf("%w: %v", build.ErrBuild, err)
 	}
-	return ocitar.Read(path, dir)
+	return readExport(path, dir, spec)
+}
+
+// readExport reads the exported layout of a build of spec. BuildKit stamps
+// the image config's created time and the history of the Dockerfile's
+// steps with the wall clock of the build; they are set to the spec's
+// created time (the commit time), which the annotations already record,
+// so a rebuild of the same commit on the same base says the same.
+func readExport(path, dir string, spec build.Spec) (v1.ImageIndex, error) {
+	idx, err := ocitar.Read(path, dir)
+	if err != nil {
+		return nil, err
+	}
+	created, ok := spec.Created()
+	if !ok {
+		return idx, nil
+	}
+	return build.SetCreated(idx, created)
 }

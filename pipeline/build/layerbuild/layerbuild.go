@@ -113,10 +113,8 @@ func (b *Builder) Build(ctx context.Context, spec build.Spec) (v1.ImageIndex, er
 		}
 	}
 	created := time.Unix(0, 0).UTC()
-	if c, ok := spec.Annotations[build.AnnotationCreated]; ok {
-		if t, err := time.Parse(time.RFC3339, c); err == nil {
-			created = t.UTC()
-		}
+	if c, ok := spec.Created(); ok {
+		created = c
 	}
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for _, p := range spec.Platforms {
