@@ -16,7 +16,6 @@ import (
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/daggerbuild"
-	"github.com/patchline/patchline/pipeline/refresh"
 	"github.com/patchline/patchline/pipeline/release"
 )
 
@@ -36,7 +35,6 @@ type buildArgs struct {
 	syftImage               string
 	source                  *dagger.Directory
 	repo                    *dagger.GitRepository
-	version, sha            string
 }
 
 // session is what a function call sets up to run pipeline code: the Dagger
@@ -54,8 +52,9 @@ func (s *session) done() {
 
 // request turns the function's arguments into an app.BuildRequest: it
 // joins the session with the Dagger SDK client that pipeline code uses,
-// reads the secrets (only here), the git tags and the source's commit.
-// The caller calls done on the returned session.
+// reads the secrets (only here), the git tags and the repository's URL,
+// and gives pipeline code the checkout of any revision of --repo. The
+// caller calls done on the returned session.
 func (b buildArgs) request(ctx context.Context) (app.BuildRequest, *session, error) {
 	var req app.BuildRequest
 	client, err := daggerbuild.Connect(ctx)
@@ -72,11 +71,6 @@ func (b buildArgs) request(ctx context.Context) (app.BuildRequest, *session, err
 		sess.done()
 		return app.BuildRequest{}, nil, err
 	}
-	srcID, err := b.source.ID(ctx)
-	if err != nil {
-		return fail(err)
-	}
-	source := client.LoadDirectoryFromID(sdk.DirectoryID(srcID))
 	password, err := plaintext(ctx, b.password)
 	if err != nil {
 		return fail(err)
@@ -89,7 +83,7 @@ func (b buildArgs) request(ctx context.Context) (app.BuildRequest, *session, err
 	if err != nil {
 		return fail(err)
 	}
-	src, err := b.sourceFacts(ctx, client, tags)
+	url, err := b.repositoryURL(ctx)
 	if err != nil {
 		return fail(err)
 	}
@@ -109,13 +103,13 @@ func (b buildArgs) request(ctx context.Context) (app.BuildRequest, *session, err
 		Date:         b.date,
 		Now:          now,
 		Clock:        time.Now,
-		Source:       src,
+		Source:       release.Source{URL: url},
+		Checkout:     b.checkout(sess),
 		GitTags:      tags,
 		StartLocalRegistry: func(ctx context.Context) (string, error) {
 			_, endpoint, err := daggerbuild.StartLocalRegistry(ctx, client)
 			return endpoint, err
 		},
-		Builder:      daggerbuild.NewBuilder(client, source, scratch),
 		Scanner:      daggerbuild.NewScanner(client, b.syftImage, scratch),
 		Tools:        tools(b.syftImage),
 		InvocationID: b.invocationID,
@@ -123,80 +117,61 @@ func (b buildArgs) request(ctx context.Context) (app.BuildRequest, *session, err
 	return req, sess, nil
 }
 
-// sourceFor returns the source of a release tag for refresh: the tree at
-// that tag (without .git for the build), its commit and commit time.
-func (b buildArgs) sourceFor(sess *session, url string) refresh.SourceFunc {
-	return func(ctx context.Context, tag string) (build.Builder, release.Source, error) {
-		ref := b.repo.Tag(tag)
+// checkout returns the tree of a revision of --repo for a build: the
+// tree without .git is what is built, so the image holds exactly the
+// commit its provenance names (never the working directory's uncommitted
+// changes); the tree with .git gives the commit time.
+func (b buildArgs) checkout(sess *session) app.CheckoutFunc {
+	return func(ctx context.Context, rev app.Revision) (build.Builder, release.Source, error) {
+		var src release.Source
+		ref := b.repo.Head()
+		switch {
+		case rev.Tag != "":
+			ref = b.repo.Tag(rev.Tag)
+			src.Ref = "refs/tags/" + rev.Tag
+		case rev.Commit != "":
+			ref = b.repo.Commit(rev.Commit)
+		}
 		commit, err := ref.Commit(ctx)
 		if err != nil {
-			return nil, release.Source{}, fmt.Errorf("reading the commit of tag %s: %w", tag, err)
+			return nil, src, fmt.Errorf("reading the commit of %s: %w", rev, err)
 		}
+		src.Commit = commit
 		withGit, err := ref.Tree().ID(ctx)
 		if err != nil {
-			return nil, release.Source{}, err
+			return nil, src, err
 		}
 		facts, err := daggerbuild.ReadSourceFacts(ctx, sess.client, sess.client.LoadDirectoryFromID(sdk.DirectoryID(withGit)))
 		if err != nil {
-			return nil, release.Source{}, err
+			return nil, src, err
+		}
+		src.Created = facts.Time
+		if b.sourceDateEpoch > 0 {
+			src.Created = time.Unix(int64(b.sourceDateEpoch), 0).UTC()
 		}
 		tree, err := ref.Tree(dagger.GitRefTreeOpts{DiscardGitDir: true}).ID(ctx)
 		if err != nil {
-			return nil, release.Source{}, err
-		}
-		src := release.Source{URL: url, Ref: "refs/tags/" + tag, Commit: commit, Created: facts.Time}
-		if b.sourceDateEpoch > 0 {
-			src.Created = time.Unix(int64(b.sourceDateEpoch), 0).UTC()
+			return nil, src, err
 		}
 		return daggerbuild.NewBuilder(sess.client, sess.client.LoadDirectoryFromID(sdk.DirectoryID(tree)), sess.scratch), src, nil
 	}
 }
 
-// sourceFacts reads the commit being built: the release's git tag when it
-// exists, HEAD otherwise; its commit time unless --source-date-epoch is
-// given; and the repository URL unless --source-url is given.
-func (b buildArgs) sourceFacts(ctx context.Context, client *sdk.Client, tags []string) (release.Source, error) {
-	var src release.Source
-	ref := b.repo.Head()
-	if b.version != "" {
-		for _, t := range tags {
-			if t == b.version || t == "v"+strings.TrimPrefix(b.version, "v") || t == strings.TrimPrefix(b.version, "v") {
-				ref = b.repo.Tag(t)
-				src.Ref = "refs/tags/" + t
-				break
-			}
+// repositoryURL is the URL recorded in annotations and provenance:
+// --source-url, else the URL of --repo (empty for a host directory such as
+// --repo .), else the origin remote in the .git/config of --source (a host
+// directory keeps its .git). Credentials, query and fragment are removed.
+func (b buildArgs) repositoryURL(ctx context.Context) (string, error) {
+	var remotes []string
+	if u, err := b.repo.URL(ctx); err == nil {
+		remotes = append(remotes, u)
+	}
+	if ok, err := b.source.Exists(ctx, ".git/config"); err == nil && ok {
+		if cfg, err := b.source.File(".git/config").Contents(ctx); err == nil {
+			remotes = append(remotes, app.OriginURL([]byte(cfg)))
 		}
 	}
-	commit, err := ref.Commit(ctx)
-	if err != nil {
-		return src, fmt.Errorf("reading the commit of the source repository: %w", err)
-	}
-	src.Commit = commit
-	treeID, err := ref.Tree().ID(ctx)
-	if err != nil {
-		return src, err
-	}
-	facts, err := daggerbuild.ReadSourceFacts(ctx, client, client.LoadDirectoryFromID(sdk.DirectoryID(treeID)))
-	if err != nil {
-		return src, err
-	}
-	src.Created = facts.Time
-	if b.sourceDateEpoch > 0 {
-		src.Created = time.Unix(int64(b.sourceDateEpoch), 0).UTC()
-	}
-	src.URL = b.sourceURL
-	if src.URL == "" {
-		if u, err := b.repo.URL(ctx); err == nil && strings.Contains(u, "://") {
-			src.URL = u
-		}
-	}
-	if src.URL == "" {
-		src.URL = facts.OriginURL
-	}
-	if src.URL == "" {
-		return src, fmt.Errorf("the source repository has no URL to record in provenance; pass --source-url https://github.com/<owner>/<repo>")
-	}
-	return src, nil
+	return app.SourceURL(b.sourceURL, remotes...)
 }
 
 // tools records the syft image in provenance when it is pinned by digest.

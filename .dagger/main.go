@@ -85,7 +85,7 @@ func (m *Patchline) Plan(
 	repo *dagger.GitRepository,
 ) (string, error) {
 	b := buildArgs{preset: preset, policy: policy, images: image, username: username, password: password, dockerConfig: dockerConfig,
-		platforms: platform, dockerfile: dockerfile, target: target, buildArgs: buildArg, date: date, format: format, source: source, repo: repo, version: version}
+		platforms: platform, dockerfile: dockerfile, target: target, buildArgs: buildArg, date: date, format: format, source: source, repo: repo}
 	req, sess, err := b.request(ctx)
 	if err != nil {
 		return "", err
@@ -163,7 +163,7 @@ func (m *Patchline) Release(
 ) (string, error) {
 	b := buildArgs{preset: preset, policy: policy, images: image, username: username, password: password, dockerConfig: dockerConfig,
 		platforms: platform, dockerfile: dockerfile, target: target, buildArgs: buildArg, dryRun: dryRun, date: date, format: format,
-		sourceDateEpoch: sourceDateEpoch, sourceURL: sourceUrl, invocationID: invocationId, syftImage: syftImage, source: source, repo: repo, version: version}
+		sourceDateEpoch: sourceDateEpoch, sourceURL: sourceUrl, invocationID: invocationId, syftImage: syftImage, source: source, repo: repo}
 	req, sess, err := b.request(ctx)
 	if err != nil {
 		return "", err
@@ -242,15 +242,12 @@ func (m *Patchline) Edge(
 ) (string, error) {
 	b := buildArgs{preset: preset, policy: policy, images: image, username: username, password: password, dockerConfig: dockerConfig,
 		platforms: platform, dockerfile: dockerfile, target: target, buildArgs: buildArg, dryRun: dryRun, date: date, format: format,
-		sourceURL: sourceUrl, invocationID: invocationId, syftImage: syftImage, source: source, repo: repo, sha: sha}
+		sourceURL: sourceUrl, invocationID: invocationId, syftImage: syftImage, source: source, repo: repo}
 	req, sess, err := b.request(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer sess.done()
-	if sha == "" {
-		sha = req.Source.Commit
-	}
 	return app.Edge(ctx, req, branch, sha)
 }
 
@@ -330,7 +327,7 @@ func (m *Patchline) Refresh(
 		return "", err
 	}
 	defer sess.done()
-	return app.Refresh(ctx, req, app.RefreshOptions{SourceFor: b.sourceFor(sess, req.Source.URL), Lines: line, Force: force, DryRun: dryRun})
+	return app.Refresh(ctx, req, app.RefreshOptions{Lines: line, Force: force, DryRun: dryRun})
 }
 
 // Check every supported line's base image without building or writing: fails when a line needs a refresh, for CI gating. The report lists each line's recorded and current base digest per platform, and base images near or past their end of life.

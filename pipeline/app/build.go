@@ -50,9 +50,16 @@ type BuildRequest struct {
 	Date         string
 	Now          time.Time
 	// Clock stamps provenance start and finish times; Now when nil.
-	Clock   func() time.Time
-	Source  release.Source
-	GitTags []string
+	Clock func() time.Time
+	// Source is the revision Builder builds, for callers without a
+	// Checkout; with one, only its URL (the repository's) is used.
+	Source release.Source
+	// Checkout returns the tree of a revision of the source repository.
+	// Release, plan and edge build the commit they record (the release
+	// tag's, or the edge build's) with it, and refresh each line's release
+	// tag; when nil, Builder and Source are used as they are.
+	Checkout CheckoutFunc
+	GitTags  []string
 	// StartLocalRegistry starts patchline's local registry and returns its
 	// host:port; it is called only when no repository is given.
 	StartLocalRegistry func(ctx context.Context) (string, error)
@@ -227,28 +234,34 @@ func hosts(repos []string) []string {
 	return out
 }
 
-var scpLike = regexp.MustCompile(`^[A-Za-z0-9._-]+@([A-Za-z0-9.-]+):(.+)$`)
+// scpLike matches git's scp-like remote syntax, [user@]host:path, where
+// the path does not start with a slash (host:/path and URLs with :// are
+// not scp-like).
+var scpLike = regexp.MustCompile(`^(?:[A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):([^/\\].*)$`)
 
 // PublicURL turns a git remote URL into the public form recorded in
-// annotations and provenance: scp-like SSH remotes become https URLs, a
-// trailing .git is dropped, and user information (which may hold a token)
-// is removed.
+// annotations and provenance: scp-like and ssh:// remotes become https
+// URLs (without the SSH port), a trailing .git is dropped, and user
+// information (which may hold a token), query and fragment are removed.
 func PublicURL(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
-	if m := scpLike.FindStringSubmatch(s); m != nil {
-		s = "https://" + m[1] + "/" + m[2]
+	if m := scpLike.FindStringSubmatch(s); m != nil && !strings.Contains(s, "://") {
+		s = "ssh://" + m[1] + "/" + m[2]
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
 		return "", fmt.Errorf("%w: source URL %q is not a URL; give it like https://github.com/acme/app", ErrUsage, redactURL(s))
 	}
 	u.User = nil
-	if u.Scheme == "ssh" || u.Scheme == "git" {
-		u.Scheme = "https"
+	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
+	switch u.Scheme {
+	case "ssh", "git+ssh", "ssh+git", "git":
+		u.Scheme, u.Host = "https", u.Hostname()
 	}
-	u.Path = strings.TrimSuffix(u.Path, ".git")
+	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), ".git")
+	u.RawPath = ""
 	return u.String(), nil
 }
 

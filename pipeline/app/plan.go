@@ -25,6 +25,16 @@ func Plan(ctx context.Context, req BuildRequest, version, branch, sha string) (s
 		return "", fmt.Errorf("%w: give --version to plan a release (e.g. --version 1.6.0), or --branch and --sha to plan an edge build", ErrUsage)
 	}
 	req.DryRun = true
+	rev := releaseRevision(req.GitTags, version)
+	if edge {
+		rev = Revision{Commit: sha}
+	}
+	if err := req.checkout(ctx, rev); err != nil {
+		return "", err
+	}
+	if edge && sha == "" {
+		sha = req.Source.Commit
+	}
 	in, _, local, err := inputs(ctx, req)
 	if err != nil {
 		return "", err

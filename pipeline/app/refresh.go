@@ -46,8 +46,16 @@ func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, chec
 	if err != nil {
 		return "", err
 	}
+	if opts.SourceFor == nil && req.Checkout != nil {
+		opts.SourceFor = req.sourceFor
+	}
 	if opts.SourceFor == nil && !checkOnly {
 		return "", fmt.Errorf("%w: no source for the release tags", ErrUsage)
+	}
+	if !checkOnly {
+		if err := requireSourceURL(req); err != nil {
+			return "", err
+		}
 	}
 	in, p, local, err := inputs(ctx, req)
 	if err != nil {

@@ -17,6 +17,12 @@ func Release(ctx context.Context, req BuildRequest, version string) (string, err
 	if version == "" {
 		return "", fmt.Errorf("%w: give the version to release, e.g. --version 1.6.0 (on a tag push: --version $GITHUB_REF_NAME)", ErrUsage)
 	}
+	if err := req.checkout(ctx, releaseRevision(req.GitTags, version)); err != nil {
+		return "", err
+	}
+	if err := requireSourceURL(req); err != nil {
+		return "", err
+	}
 	in, _, local, err := inputs(ctx, req)
 	if err != nil {
 		return "", err
@@ -31,10 +37,20 @@ func Release(ctx context.Context, req BuildRequest, version string) (string, err
 	return report.Render(format, report.ReleaseView{Report: rep, Local: local})
 }
 
-// Edge publishes a development build (see release.Edge).
+// Edge publishes a development build (see release.Edge) of the commit sha,
+// HEAD when sha is empty.
 func Edge(ctx context.Context, req BuildRequest, branch, sha string) (string, error) {
 	format, err := report.ParseFormat(req.Format)
 	if err != nil {
+		return "", err
+	}
+	if err := req.checkout(ctx, Revision{Commit: sha}); err != nil {
+		return "", err
+	}
+	if sha == "" {
+		sha = req.Source.Commit
+	}
+	if err := requireSourceURL(req); err != nil {
 		return "", err
 	}
 	in, _, local, err := inputs(ctx, req)

@@ -52,7 +52,12 @@ func TestPublicURL(t *testing.T) {
 		"https://github.com/acme/app.git":    "https://github.com/acme/app",
 		"git@github.com:acme/app.git":        "https://github.com/acme/app",
 		"ssh://git@gitlab.com/group/app.git": "https://gitlab.com/group/app",
-		"https://x-access-token:ghs_abc@github.com/acme/app": "https://github.com/acme/app",
+		"https://x-access-token:ghs_abc@github.com/acme/app":                                   "https://github.com/acme/app",
+		"github.com:acme/app.git":                                                              "https://github.com/acme/app",
+		"ssh://git@git.example.com:2222/team/app.git":                                          "https://git.example.com/team/app",
+		"git://git.example.com/app.git":                                                        "https://git.example.com/app",
+		"https://gitlab-ci-token:glcbt-secret@gitlab.com/group/app.git?private_token=t0k#frag": "https://gitlab.com/group/app",
+		"https://github.com/acme/app/":                                                         "https://github.com/acme/app",
 	} {
 		got, err := PublicURL(in)
 		if err != nil || got != want {

@@ -16,17 +16,21 @@ import (
 
 // Report is the outcome of a release or edge build.
 type Report struct {
-	Kind         plan.Kind       `json:"kind"`
-	DryRun       bool            `json:"dry_run,omitempty"`
-	Repositories []string        `json:"repositories"`
-	Plan         *plan.Plan      `json:"plan"`
-	Adopted      bool            `json:"adopted,omitempty"`
-	Digest       string          `json:"digest,omitempty"`
-	Platforms    []PlatformImage `json:"platforms,omitempty"`
-	Bases        []Base          `json:"bases,omitempty"`
-	Publish      *publish.Result `json:"publish,omitempty"`
-	Notes        []string        `json:"notes,omitempty"`
-	Requests     registry.Counts `json:"registry_requests"`
+	Kind         plan.Kind `json:"kind"`
+	DryRun       bool      `json:"dry_run,omitempty"`
+	Repositories []string  `json:"repositories"`
+	// Commit and Ref are the revision built (or, in a dry run, that would
+	// be): the tree of that commit is what the image holds.
+	Commit    string          `json:"commit,omitempty"`
+	Ref       string          `json:"ref,omitempty"`
+	Plan      *plan.Plan      `json:"plan"`
+	Adopted   bool            `json:"adopted,omitempty"`
+	Digest    string          `json:"digest,omitempty"`
+	Platforms []PlatformImage `json:"platforms,omitempty"`
+	Bases     []Base          `json:"bases,omitempty"`
+	Publish   *publish.Result `json:"publish,omitempty"`
+	Notes     []string        `json:"notes,omitempty"`
+	Requests  registry.Counts `json:"registry_requests"`
 }
 
 // Release publishes version: it plans the tags, finishes an earlier run of
@@ -38,7 +42,7 @@ func Release(ctx context.Context, in Inputs, ver string, gitTags []string) (*Rep
 		return nil, fmt.Errorf("%w: give --image or list repositories in the policy", ErrNoRepository)
 	}
 	start := in.Registry.Counter().Counts()
-	rep := &Report{Kind: plan.KindRelease, DryRun: in.DryRun, Repositories: in.Repositories}
+	rep := &Report{Kind: plan.KindRelease, DryRun: in.DryRun, Repositories: in.Repositories, Commit: in.Source.Commit, Ref: in.Source.Ref}
 	existing, primaryTags, err := ExistingTags(ctx, in)
 	if err != nil {
 		return nil, err
@@ -93,7 +97,7 @@ func Edge(ctx context.Context, in Inputs, branch, sha string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Kind: plan.KindEdge, DryRun: in.DryRun, Repositories: in.Repositories, Plan: pl}
+	rep := &Report{Kind: plan.KindEdge, DryRun: in.DryRun, Repositories: in.Repositories, Commit: in.Source.Commit, Ref: in.Source.Ref, Plan: pl}
 	res := NewResolver(in.Registry)
 	if in.DryRun {
 		return rep, dryRun(ctx, in, res, rep, start)

@@ -25,12 +25,19 @@ func (v ReleaseView) WriteTable(w io.Writer) error {
 		what = fmt.Sprintf("%s build of %s", r.Kind, strings.Join(nonEmpty(p.Branch, p.SHA), " at "))
 	}
 	if r.DryRun {
-		fmt.Fprintf(w, "dry run: %s on %s, policy %s; nothing was built or written\n\n", what, p.Date, p.Policy)
+		fmt.Fprintf(w, "dry run: %s on %s, policy %s; nothing was built or written\n", what, p.Date, p.Policy)
+		if r.Commit != "" {
+			fmt.Fprintf(w, "would build commit %s%s\n", r.Commit, refNote(r.Ref))
+		}
+		fmt.Fprintln(w)
 		if err := PlanTags(w, p); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprintf(w, "%s on %s, policy %s\n", what, p.Date, p.Policy)
+		if r.Commit != "" {
+			fmt.Fprintf(w, "built commit %s%s\n", r.Commit, refNote(r.Ref))
+		}
 		fmt.Fprintf(w, "image %s", r.Digest)
 		if r.Adopted {
 			fmt.Fprint(w, " (already published for this revision; finished)")
@@ -107,6 +114,14 @@ func (v ReleaseView) MarshalJSON() ([]byte, error) {
 		Local string `json:"local_registry,omitempty"`
 	}
 	return marshal(out{v.Report, v.Local})
+}
+
+// refNote names the ref a commit was read from, e.g. " (refs/tags/v1.6.0)".
+func refNote(ref string) string {
+	if ref == "" {
+		return ""
+	}
+	return " (" + ref + ")"
 }
 
 func short(d string) string {
