@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/patchline/patchline/pipeline/eol"
 	"github.com/patchline/patchline/pipeline/refresh"
@@ -77,6 +78,7 @@ func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, chec
 			v := eol.Status(m, in.Date, p.BaseEOL.WarnDays)
 			return &refresh.BaseEOL{State: string(v.State), Message: v.Message}
 		},
+		ReleaseCommand: func(tag string) string { return releaseCommand(req, tag) },
 	})
 	if rep == nil {
 		return "", explain(runErr, req)
@@ -92,6 +94,22 @@ func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, chec
 		return "", explain(runErr, req)
 	}
 	return out, nil
+}
+
+// releaseCommand is the command that publishes the release of a git tag
+// with the same policy and repositories as this run.
+func releaseCommand(req BuildRequest, tag string) string {
+	args := []string{"dagger", "call", "release", "--version", tag}
+	if req.Policy.Preset != "" {
+		args = append(args, "--preset", req.Policy.Preset)
+	}
+	if req.Policy.File != "" {
+		args = append(args, "--policy", req.Policy.File)
+	}
+	for _, img := range req.Images {
+		args = append(args, "--image", img)
+	}
+	return strings.Join(args, " ")
 }
 
 // baseEOLTable is the built-in base image EOL table, with the policy's

@@ -83,3 +83,26 @@ func TestRefreshDryRunWritesNothingAndDoesNotFail(t *testing.T) {
 		t.Errorf("dry run wrote: %s", c)
 	}
 }
+
+func TestUnpublishedLineIsReportedWithTheCommandThatPublishesIt(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR())
+	e.Release(e.Inputs("stable-line"), "v0.3.1", []string{"v0.3.1"})
+	req := request(e, "stable-line")
+	req.GitTags = []string{"v0.2.0", "v0.3.1"}
+	opts := RefreshOptions{SourceFor: e.Source}
+	want := "dagger call release --version v0.2.0 --preset stable-line --image " + e.Repo
+	out, err := Check(ctx, req, opts)
+	if err != nil || !strings.Contains(out, "unpublished") || !strings.Contains(out, want) || !strings.Contains(out, "1 unpublished") {
+		t.Errorf("check: %v\n%s", err, out)
+	}
+	builds := e.Builds()
+	out, err = Refresh(ctx, req, opts)
+	if err != nil || !strings.Contains(out, want) || e.Builds() != builds {
+		t.Errorf("refresh: %v (%d builds)\n%s", err, e.Builds()-builds, out)
+	}
+	req.Format = "json"
+	out, err = Refresh(ctx, req, opts)
+	if err != nil || !strings.Contains(out, `"status": "unpublished"`) || !strings.Contains(out, `"command": "`+want+`"`) {
+		t.Errorf("refresh json: %v\n%s", err, out)
+	}
+}

@@ -61,6 +61,9 @@ type Request struct {
 	Parallel int
 	// BaseEOL judges base images against their end of life; optional.
 	BaseEOL func(ref string) *BaseEOL
+	// ReleaseCommand returns the command that publishes the release of a
+	// git tag, shown for lines never published; optional.
+	ReleaseCommand func(gitTag string) string
 }
 
 // Run refreshes (or checks) every line the policy supports.
@@ -174,7 +177,16 @@ func check(ctx context.Context, req Request, res *release.Resolver, lp plan.Line
 		break
 	}
 	if m == nil {
-		lr.stale(fmt.Sprintf("no image of %s is published in %s", lp.Newest, in.Repositories[0]))
+		tag, ok := gitTagOf(req.GitTags, lp.Newest)
+		if !ok {
+			tag = lp.Newest.String()
+		}
+		lr.Command = "dagger call release --version " + tag
+		if req.ReleaseCommand != nil {
+			lr.Command = req.ReleaseCommand(tag)
+		}
+		lr.Status = StatusUnpublished
+		lr.Reason = fmt.Sprintf("no image of %s is published in %s, and a refresh only patches published releases; publish it with: %s", lp.Newest, in.Repositories[0], lr.Command)
 		return
 	}
 	lr.Published = m.Digest.String()

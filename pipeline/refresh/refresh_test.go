@@ -287,15 +287,27 @@ func TestLinesWhoseNewestReleaseIsNotPublished(t *testing.T) {
 	if l16.Status != refresh.StatusRebuilt || !strings.Contains(l16.Reason, "holds 1.6.2 but the newest release of line 1.6 is 1.6.3") {
 		t.Errorf("1.6 = %s %q", l16.Status, l16.Reason)
 	}
-	if l17.Status != refresh.StatusRebuilt || !strings.Contains(l17.Reason, "no image of 1.7.0 is published") {
-		t.Errorf("1.7 = %s %q", l17.Status, l17.Reason)
+	// A line never published is not built by a refresh, and does not fail
+	// it: the report says how to publish it.
+	if l17.Status != refresh.StatusUnpublished || !strings.Contains(l17.Reason, "no image of 1.7.0 is published") ||
+		l17.Command != "dagger call release --version v1.7.0" || !strings.Contains(l17.Reason, l17.Command) || rep.Unpublished != 1 {
+		t.Errorf("1.7 = %s %q %q", l17.Status, l17.Reason, l17.Command)
 	}
-	if e.Digest(e.Repo+":1.6") != l16.Digest || e.Digest(e.Repo+":latest") != l17.Digest {
-		t.Errorf("line tags not moved to the rebuilt images")
+	if e.Digest(e.Repo+":1.6") != l16.Digest || e.Digest(e.Repo+":1.7") != "" {
+		t.Errorf("line tags: 1.6 → %s (rebuilt %s), 1.7 → %q", e.Digest(e.Repo+":1.6"), l16.Digest, e.Digest(e.Repo+":1.7"))
+	}
+	if rep, err := w.refresh(func(r *refresh.Request) { r.CheckOnly = true }); err != nil || line(rep, "1.7").Status != refresh.StatusUnpublished {
+		t.Errorf("check with an unpublished line: %v %s", err, statuses(rep))
 	}
 	w.week()
-	if rep, err = w.refresh(); err != nil || statuses(rep) != "1.7=skipped 1.6=skipped" {
+	if rep, err = w.refresh(); err != nil || statuses(rep) != "1.7=unpublished 1.6=skipped" {
 		t.Errorf("next week: %v %s", err, statuses(rep))
+	}
+	// Once it is released, the next refresh looks after it like any line.
+	e.Release(w.inputs(), "v1.7.0", w.gitTags)
+	w.week()
+	if rep, err = w.refresh(); err != nil || statuses(rep) != "1.7=skipped 1.6=skipped" {
+		t.Errorf("after the release of 1.7.0: %v %s", err, statuses(rep))
 	}
 }
 

@@ -25,6 +25,11 @@ const (
 	StatusStale Status = "stale"
 	// StatusFailed: the refresh of this line failed; the others went on.
 	StatusFailed Status = "failed"
+	// StatusUnpublished: the line's newest release has no image in the
+	// repository. A refresh patches published releases; it does not make
+	// them, so the line is reported with the command that publishes it
+	// and the run does not fail for it.
+	StatusUnpublished Status = "unpublished"
 	// StatusEOL: the line is past its end of life and is not rebuilt.
 	StatusEOL Status = Status(plan.LineEOL)
 	// StatusUnsupported: the line is outside the policy's support scope.
@@ -72,6 +77,8 @@ type LineReport struct {
 	Withheld     []plan.Withheld     `json:"withheld,omitempty"`
 	Attestations []string            `json:"attestations,omitempty"`
 	Error        string              `json:"error,omitempty"`
+	// Command publishes an unpublished line.
+	Command string `json:"command,omitempty"`
 }
 
 func (lr *LineReport) stale(reason string) {
@@ -94,7 +101,9 @@ type Report struct {
 	Skipped    int             `json:"skipped"`
 	Stale      int             `json:"stale"`
 	Failed     int             `json:"failed"`
-	Requests   registry.Counts `json:"registry_requests"`
+	// Unpublished counts lines whose newest release was never published.
+	Unpublished int             `json:"unpublished"`
+	Requests    registry.Counts `json:"registry_requests"`
 }
 
 func (r *Report) count() {
@@ -108,6 +117,8 @@ func (r *Report) count() {
 			r.Stale++
 		case StatusFailed:
 			r.Failed++
+		case StatusUnpublished:
+			r.Unpublished++
 		}
 	}
 }

@@ -86,7 +86,11 @@ func (v RefreshView) WriteTable(w io.Writer) error {
 	if err := notes(w, eols); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\n%d rebuilt, %d skipped, %d stale, %d failed; %s\n", r.Rebuilt, r.Skipped, r.Stale, r.Failed, r.Requests)
+	unpublished := ""
+	if r.Unpublished > 0 {
+		unpublished = fmt.Sprintf(", %d unpublished", r.Unpublished)
+	}
+	_, err := fmt.Fprintf(w, "\n%d rebuilt, %d skipped, %d stale, %d failed%s; %s\n", r.Rebuilt, r.Skipped, r.Stale, r.Failed, unpublished, r.Requests)
 	return err
 }
 
