@@ -12,7 +12,7 @@ import (
 // do: the tags with their roles, the tags withheld with the reason, and the
 // base images resolved to their current digests. It is a dry run of the
 // same code: it reads the registry and writes nothing.
-func Plan(ctx context.Context, req BuildRequest, version, branch, sha string) (string, error) {
+func Plan(ctx context.Context, req BuildRequest, version, branch, sha string) (out string, err error) {
 	format, err := report.ParseFormat(req.Format)
 	if err != nil {
 		return "", err
@@ -39,6 +39,7 @@ func Plan(ctx context.Context, req BuildRequest, version, branch, sha string) (s
 	if err != nil {
 		return "", err
 	}
+	defer localNames(local, &out, &err)
 	var rep *release.Report
 	if edge {
 		rep, err = release.Edge(ctx, in, branch, sha)
@@ -48,5 +49,5 @@ func Plan(ctx context.Context, req BuildRequest, version, branch, sha string) (s
 	if err != nil {
 		return "", explain(err, req)
 	}
-	return report.Render(format, report.ReleaseView{Report: rep, Local: local})
+	return report.Render(format, report.ReleaseView{Report: rep, Local: localRepository(local)})
 }

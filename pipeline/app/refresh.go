@@ -42,7 +42,7 @@ func Check(ctx context.Context, req BuildRequest, opts RefreshOptions) (string, 
 	return runRefresh(ctx, req, opts, true)
 }
 
-func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, checkOnly bool) (string, error) {
+func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, checkOnly bool) (out string, err error) {
 	format, err := report.ParseFormat(req.Format)
 	if err != nil {
 		return "", err
@@ -62,6 +62,7 @@ func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, chec
 	if err != nil {
 		return "", err
 	}
+	defer localNames(local, &out, &err)
 	table, err := baseEOLTable(req.Policy, p.BaseEOL.Overrides)
 	if err != nil {
 		return "", err
@@ -83,17 +84,17 @@ func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, chec
 	if rep == nil {
 		return "", explain(runErr, req)
 	}
-	out, err := report.Render(format, report.RefreshView{Report: rep, Local: local})
+	rendered, err := report.Render(format, report.RefreshView{Report: rep, Local: localRepository(local)})
 	if err != nil {
 		return "", err
 	}
 	if runErr != nil {
 		if errors.Is(runErr, refresh.ErrStale) || errors.Is(runErr, refresh.ErrFailed) {
-			return out, fmt.Errorf("%w\n\n%s", runErr, out)
+			return rendered, fmt.Errorf("%w\n\n%s", runErr, rendered)
 		}
 		return "", explain(runErr, req)
 	}
-	return out, nil
+	return rendered, nil
 }
 
 // releaseCommand is the command that publishes the release of a git tag
@@ -129,7 +130,7 @@ func baseEOLTable(src PolicySource, overrides string) (*eol.Table, error) {
 }
 
 // Rollback moves a line's floating tags back to an earlier build of it.
-func Rollback(ctx context.Context, req BuildRequest, line, to string) (string, error) {
+func Rollback(ctx context.Context, req BuildRequest, line, to string) (out string, err error) {
 	format, err := report.ParseFormat(req.Format)
 	if err != nil {
 		return "", err
@@ -141,9 +142,10 @@ func Rollback(ctx context.Context, req BuildRequest, line, to string) (string, e
 	if err != nil {
 		return "", err
 	}
+	defer localNames(local, &out, &err)
 	rep, err := rollback.Run(ctx, rollback.Request{Inputs: in, GitTags: req.GitTags, Line: line, To: to})
 	if err != nil {
 		return "", explain(err, req)
 	}
-	return report.Render(format, report.RollbackView{Report: rep, Local: local})
+	return report.Render(format, report.RollbackView{Report: rep, Local: localRepository(local)})
 }

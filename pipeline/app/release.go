@@ -9,7 +9,7 @@ import (
 )
 
 // Release publishes a version (see release.Release) and renders the report.
-func Release(ctx context.Context, req BuildRequest, version string) (string, error) {
+func Release(ctx context.Context, req BuildRequest, version string) (out string, err error) {
 	format, err := report.ParseFormat(req.Format)
 	if err != nil {
 		return "", err
@@ -27,6 +27,7 @@ func Release(ctx context.Context, req BuildRequest, version string) (string, err
 	if err != nil {
 		return "", err
 	}
+	defer localNames(local, &out, &err)
 	if in.Source.Ref == "" {
 		in.Source.Ref = "refs/tags/" + version
 	}
@@ -34,12 +35,12 @@ func Release(ctx context.Context, req BuildRequest, version string) (string, err
 	if err != nil {
 		return "", explain(err, req)
 	}
-	return report.Render(format, report.ReleaseView{Report: rep, Local: local})
+	return report.Render(format, report.ReleaseView{Report: rep, Local: localRepository(local)})
 }
 
 // Edge publishes a development build (see release.Edge) of the commit sha,
 // HEAD when sha is empty.
-func Edge(ctx context.Context, req BuildRequest, branch, sha string) (string, error) {
+func Edge(ctx context.Context, req BuildRequest, branch, sha string) (out string, err error) {
 	format, err := report.ParseFormat(req.Format)
 	if err != nil {
 		return "", err
@@ -57,6 +58,7 @@ func Edge(ctx context.Context, req BuildRequest, branch, sha string) (string, er
 	if err != nil {
 		return "", err
 	}
+	defer localNames(local, &out, &err)
 	if in.Source.Ref == "" && branch != "" {
 		in.Source.Ref = "refs/heads/" + branch
 	}
@@ -64,5 +66,5 @@ func Edge(ctx context.Context, req BuildRequest, branch, sha string) (string, er
 	if err != nil {
 		return "", explain(err, req)
 	}
-	return report.Render(format, report.ReleaseView{Report: rep, Local: local})
+	return report.Render(format, report.ReleaseView{Report: rep, Local: localRepository(local)})
 }

@@ -23,18 +23,33 @@ func TestReleaseToTheLocalRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	local := e.Server.Host + "/" + LocalRepository
-	for _, want := range []string{"release 0.3.0", "published to patchline's local registry at " + e.Server.Host, local, "0.3.0", "stable", "created"} {
+	// Module code reaches the registry at a service host that only the
+	// engine resolves; the report names the repository people reach after
+	// `dagger call registry up --ports 5000:5000`.
+	inside := e.Server.Host + "/" + LocalRepository
+	for _, want := range []string{"release 0.3.0", "published to patchline's local registry as localhost:5000/app", "dagger call registry up --ports 5000:5000", "\nlocalhost:5000/app\n", "0.3.0", "stable", "created"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
 	}
-	if started != 1 || e.Digest(local+":stable") == "" {
-		t.Errorf("local registry started %d times; stable = %q", started, e.Digest(local+":stable"))
+	if strings.Contains(out, inside) {
+		t.Errorf("report names the engine-internal repository %s:\n%s", inside, out)
 	}
+	if started != 1 || e.Digest(inside+":stable") == "" {
+		t.Errorf("local registry started %d times; stable = %q", started, e.Digest(inside+":stable"))
+	}
+	req.Format = "json"
 	edge, err := Edge(ctx, req, "main", fixture.Commit)
-	if err != nil || !strings.Contains(edge, "edge-main") {
+	if err != nil || !strings.Contains(edge, "edge-main") || !strings.Contains(edge, `"local_registry": "localhost:5000/app"`) ||
+		!strings.Contains(edge, `"localhost:5000/app"`) || strings.Contains(edge, inside) {
 		t.Errorf("edge: %v\n%s", err, edge)
+	}
+	// A refresh (here with a line never published) says the same.
+	req.Format = ""
+	req.GitTags = []string{"v0.2.0", "v0.3.0"}
+	out, err = Check(ctx, req, RefreshOptions{SourceFor: e.Source})
+	if err != nil || !strings.Contains(out, "no image of 0.2.0 is published in localhost:5000/app") || strings.Contains(out, inside) {
+		t.Errorf("check: %v\n%s", err, out)
 	}
 }
 

@@ -26,7 +26,7 @@ func (v RefreshView) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "%s of %s on %s, policy %s, strategy %s\n", what, r.Repository, r.Date, r.Policy, r.Strategy)
 	if v.Local != "" {
-		fmt.Fprintf(w, "using patchline's local registry at %s (no --image given)\n", v.Local)
+		fmt.Fprintf(w, "using patchline's local registry as %s (no --image given); open it with: %s\n", v.Local, LocalHint)
 	}
 	fmt.Fprintln(w)
 	rows := [][]string{{"LINE", "VERSION", "STATUS", "REASON"}}

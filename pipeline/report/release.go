@@ -11,7 +11,8 @@ import (
 // ReleaseView prints the outcome of a release or edge build.
 type ReleaseView struct {
 	*release.Report
-	// Local is the local registry's address when the image went there.
+	// Local is the repository in the local registry, as people reach it,
+	// when the image went there.
 	Local string `json:"local_registry,omitempty"`
 }
 
@@ -45,7 +46,7 @@ func (v ReleaseView) WriteTable(w io.Writer) error {
 		fmt.Fprintln(w)
 	}
 	if v.Local != "" {
-		fmt.Fprintf(w, "published to patchline's local registry at %s (no --image given); open it with: dagger call registry up --ports 5000:5000\n", v.Local)
+		fmt.Fprintf(w, "published to patchline's local registry as %s (no --image given); open it with: %s, then e.g. crane ls %s\n", v.Local, LocalHint, v.Local)
 	}
 	if r.Publish != nil {
 		for _, repo := range r.Publish.Repositories {

@@ -13,6 +13,10 @@ import (
 	"text/tabwriter"
 )
 
+// LocalHint is the command that opens patchline's local registry to the
+// machine running dagger, at localhost:5000.
+const LocalHint = "dagger call registry up --ports 5000:5000"
+
 // ErrFormat is returned for an output format that does not exist.
 var ErrFormat = errors.New("unknown output format")
 
