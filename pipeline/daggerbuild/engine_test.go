@@ -100,15 +100,19 @@ func TestEngineSyftMakesSPDX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := NewScanner(client, "", filepath.Join(scratch)).Scan(ctx, img, v1.Platform{OS: "linux", Architecture: "amd64"}, policy.SBOMSPDX)
+	out, err := NewScanner(client, "", filepath.Join(scratch)).Scan(ctx, img, v1.Platform{OS: "linux", Architecture: "amd64"}, policy.SBOMSPDX, "registry.example/app@sha256:0 (linux/amd64)")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
 		SPDXVersion string `json:"spdxVersion"`
+		Name        string `json:"name"`
 	}
 	if err := json.Unmarshal(out, &doc); err != nil || doc.SPDXVersion != "SPDX-2.3" {
 		t.Errorf("syft output is not SPDX 2.3 JSON: %v %.200s", err, out)
+	}
+	if doc.Name != "registry.example/app@sha256:0 (linux/amd64)" {
+		t.Errorf("SBOM document name = %q; want the image's", doc.Name)
 	}
 }
 

@@ -39,11 +39,12 @@ func NewScanner(client *dagger.Client, image, scratch string) *Scanner {
 	return &Scanner{client: client, image: image, scratch: scratch}
 }
 
-// Scan returns the SBOM of one platform image in the given format.
-func (s *Scanner) Scan(ctx context.Context, img v1.Image, platform v1.Platform, format policy.SBOMFormat) ([]byte, error) {
-	output := map[policy.SBOMFormat]string{policy.SBOMSPDX: "spdx-json", policy.SBOMCycloneDX: "cyclonedx-json"}[format]
-	if output == "" {
-		return nil, fmt.Errorf("no SBOM format %q for syft", format)
+// Scan returns the SBOM of one platform image in the given format, its
+// document named name.
+func (s *Scanner) Scan(ctx context.Context, img v1.Image, platform v1.Platform, format policy.SBOMFormat, name string) ([]byte, error) {
+	args, err := syftArgs(format, name)
+	if err != nil {
+		return nil, err
 	}
 	d, err := img.Digest()
 	if err != nil {
@@ -68,12 +69,28 @@ func (s *Scanner) Scan(ctx context.Context, img v1.Image, platform v1.Platform, 
 		From(s.image).
 		WithEnvVariable("SYFT_CHECK_FOR_APP_UPDATE", "false").
 		WithMountedDirectory("/in", s.client.CurrentModule().Workdir(rel)).
-		WithExec([]string{"scan", "oci-dir:/in", "--quiet", "--output", output}, dagger.ContainerWithExecOpts{UseEntrypoint: true}).
+		WithExec(args, dagger.ContainerWithExecOpts{UseEntrypoint: true}).
 		Stdout(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("syft (%s) scanning %s %s: %w", s.image, platform, d, err)
 	}
 	return []byte(out), nil
+}
+
+// syftArgs are the arguments of syft's scan of the layout mounted at /in.
+// --source-name names the document after the image (syft would name it
+// after the scan path, /in): SPDX's name and CycloneDX's
+// metadata.component.name.
+func syftArgs(format policy.SBOMFormat, name string) ([]string, error) {
+	output := map[policy.SBOMFormat]string{policy.SBOMSPDX: "spdx-json", policy.SBOMCycloneDX: "cyclonedx-json"}[format]
+	if output == "" {
+		return nil, fmt.Errorf("no SBOM format %q for syft", format)
+	}
+	args := []string{"scan", "oci-dir:/in", "--quiet", "--output", output}
+	if name != "" {
+		args = append(args, "--source-name", name)
+	}
+	return args, nil
 }
 
 // workdirRelative turns a path into one relative to the module's working

@@ -40,7 +40,9 @@ var (
 // Scanner makes the SBOM of one platform image. The Dagger implementation
 // runs syft in a container; tests use pipeline/internal/testscan.
 type Scanner interface {
-	Scan(ctx context.Context, img v1.Image, platform v1.Platform, format policy.SBOMFormat) ([]byte, error)
+	// Scan returns the SBOM of img in format; the document is named name,
+	// which says which image it describes (see SBOMName).
+	Scan(ctx context.Context, img v1.Image, platform v1.Platform, format policy.SBOMFormat, name string) ([]byte, error)
 }
 
 // Source describes the revision being built; it ends up in annotations and

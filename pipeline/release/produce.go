@@ -199,7 +199,7 @@ func (prod *Product) makeStatements(ctx context.Context, in Inputs, b Build, idx
 	}
 	var stmts []attest.Statement
 	if pol.SBOM != policy.SBOMNone {
-		doc, err := in.Scanner.Scan(ctx, img, *d.Platform, pol.SBOM)
+		doc, err := in.Scanner.Scan(ctx, img, *d.Platform, pol.SBOM, SBOMName(in.Repositories[0], d))
 		if err != nil {
 			return fmt.Errorf("making the SBOM of %s: %w", d.Platform, err)
 		}
@@ -223,6 +223,18 @@ func (prod *Product) makeStatements(ctx context.Context, in Inputs, b Build, idx
 	}
 	prod.Statements[d.Digest] = stmts
 	return nil
+}
+
+// SBOMName is the name of the SBOM document of one platform image: its
+// repository and digest, and its platform, e.g.
+// "ghcr.io/acme/app@sha256:... (linux/amd64)". Without it a scanner names
+// the document after what it scanned, such as the path of a layout.
+func SBOMName(repository string, d v1.Descriptor) string {
+	name := repository + "@" + d.Digest.String()
+	if d.Platform != nil {
+		name += " (" + d.Platform.String() + ")"
+	}
+	return name
 }
 
 func sbomFormat(f policy.SBOMFormat) attest.Format {

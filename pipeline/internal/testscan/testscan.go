@@ -41,8 +41,9 @@ type Package struct {
 	Name, Version, Arch string
 }
 
-// Scan returns an SBOM of img in format.
-func (s *Scanner) Scan(ctx context.Context, img v1.Image, platform v1.Platform, format policy.SBOMFormat) ([]byte, error) {
+// Scan returns an SBOM of img in format, named name (as syft's
+// --source-name does).
+func (s *Scanner) Scan(ctx context.Context, img v1.Image, platform v1.Platform, format policy.SBOMFormat, name string) ([]byte, error) {
 	s.calls.Add(1)
 	pkgs, err := Packages(img)
 	if err != nil {
@@ -52,11 +53,14 @@ func (s *Scanner) Scan(ctx context.Context, img v1.Image, platform v1.Platform, 
 	if err != nil {
 		return nil, err
 	}
+	if name == "" {
+		name = "image " + d.String() + " " + platform.String()
+	}
 	switch format {
 	case policy.SBOMSPDX:
-		return spdx(d, platform, pkgs, s.Created)
+		return spdx(d, name, pkgs, s.Created)
 	case policy.SBOMCycloneDX:
-		return cyclonedx(d, pkgs, s.Created)
+		return cyclonedx(d, name, pkgs, s.Created)
 	}
 	return nil, fmt.Errorf("testscan: no format %q", format)
 }
@@ -118,7 +122,7 @@ func purl(p Package) string {
 	return fmt.Sprintf("pkg:deb/debian/%s@%s?arch=%s", p.Name, p.Version, p.Arch)
 }
 
-func spdx(d v1.Hash, platform v1.Platform, pkgs []Package, created time.Time) ([]byte, error) {
+func spdx(d v1.Hash, name string, pkgs []Package, created time.Time) ([]byte, error) {
 	type ref struct {
 		Category string `json:"referenceCategory"`
 		Type     string `json:"referenceType"`
@@ -141,7 +145,7 @@ func spdx(d v1.Hash, platform v1.Platform, pkgs []Package, created time.Time) ([
 		"spdxVersion":       "SPDX-2.3",
 		"dataLicense":       "CC0-1.0",
 		"SPDXID":            "SPDXRef-DOCUMENT",
-		"name":              "image " + d.String() + " " + platform.String(),
+		"name":              name,
 		"documentNamespace": "https://patchline.invalid/testscan/" + d.Hex,
 		"creationInfo": map[string]any{
 			"created":  created.UTC().Format(time.RFC3339),
@@ -161,7 +165,7 @@ func spdx(d v1.Hash, platform v1.Platform, pkgs []Package, created time.Time) ([
 	return json.MarshalIndent(doc, "", " ")
 }
 
-func cyclonedx(d v1.Hash, pkgs []Package, created time.Time) ([]byte, error) {
+func cyclonedx(d v1.Hash, name string, pkgs []Package, created time.Time) ([]byte, error) {
 	type comp struct {
 		Type    string `json:"type"`
 		Name    string `json:"name"`
@@ -177,7 +181,7 @@ func cyclonedx(d v1.Hash, pkgs []Package, created time.Time) ([]byte, error) {
 		"specVersion":  "1.5",
 		"serialNumber": "urn:uuid:" + d.Hex[:8] + "-" + d.Hex[8:12] + "-" + d.Hex[12:16] + "-" + d.Hex[16:20] + "-" + d.Hex[20:32],
 		"version":      1,
-		"metadata":     map[string]any{"timestamp": created.UTC().Format(time.RFC3339)},
+		"metadata":     map[string]any{"timestamp": created.UTC().Format(time.RFC3339), "component": map[string]any{"type": "container", "name": name}},
 		"components":   cs,
 	}
 	return json.MarshalIndent(doc, "", " ")
