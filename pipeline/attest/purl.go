@@ -14,9 +14,12 @@ import (
 // "pkg:docker/debian@bookworm-slim?platform=linux%2Famd64" or
 // "pkg:docker/ghcr.io/acme/app@1.6.0?platform=linux%2Farm64%2Fv8". Docker
 // Hub references lose "index.docker.io/" and "library/" as in Docker's
-// familiar names. A reference pinned by digest
-// ("debian:bookworm-slim@sha256:...") keeps its tag as the version and adds
-// a digest qualifier. platform may be nil.
+// familiar names. A registry with a port ("10.0.0.1:5000/acme/app")
+// cannot be written in a purl's namespace; as the purl spec for docker
+// says, it goes in the repository_url qualifier instead
+// ("pkg:docker/acme/app@1.0.0?repository_url=10.0.0.1%3A5000"). A
+// reference pinned by digest ("debian:bookworm-slim@sha256:...") keeps its
+// tag as the version and adds a digest qualifier. platform may be nil.
 func ImagePURL(ref string, platform *v1.Platform) (string, error) {
 	named, dgst, _ := strings.Cut(ref, "@")
 	tag := ""
@@ -35,10 +38,14 @@ func ImagePURL(ref string, platform *v1.Platform) (string, error) {
 	}
 
 	path := repo.RepositoryStr()
-	if repo.RegistryStr() == name.DefaultRegistry {
+	repositoryURL := ""
+	switch reg := repo.RegistryStr(); {
+	case reg == name.DefaultRegistry:
 		path = strings.TrimPrefix(path, "library/")
-	} else {
-		path = repo.RegistryStr() + "/" + path
+	case strings.Contains(reg, ":"):
+		repositoryURL = reg
+	default:
+		path = reg + "/" + path
 	}
 	segs := strings.Split(path, "/")
 	for i, s := range segs {
@@ -58,6 +65,9 @@ func ImagePURL(ref string, platform *v1.Platform) (string, error) {
 	}
 	if platform != nil {
 		q = append(q, "platform="+url.QueryEscape(platformString(*platform)))
+	}
+	if repositoryURL != "" {
+		q = append(q, "repository_url="+url.QueryEscape(repositoryURL))
 	}
 	if len(q) > 0 {
 		sb.WriteString("?" + strings.Join(q, "&"))

@@ -130,9 +130,13 @@ func TestImagePURL(t *testing.T) {
 		{"index.docker.io/library/alpine", nil, "pkg:docker/alpine@latest"},
 		{"bitnami/redis:7", nil, "pkg:docker/bitnami/redis@7"},
 		{"ghcr.io/acme/app:1.6.0", arm, "pkg:docker/ghcr.io/acme/app@1.6.0?platform=linux%2Farm64%2Fv8"},
-		{"localhost:5000/app:edge-main", nil, "pkg:docker/localhost:5000/app@edge-main"},
 		{"debian:bookworm-slim@" + dgst, amd64, "pkg:docker/debian@bookworm-slim?digest=sha256%3A" + strings.Repeat("d", 64) + "&platform=linux%2Famd64"},
-		{"localhost:5000/app@" + dgst, nil, "pkg:docker/localhost:5000/app?digest=sha256%3A" + strings.Repeat("d", 64)},
+		// A registry with a port cannot be part of the name: the purl spec
+		// for docker puts the registry in the repository_url qualifier.
+		{"localhost:5000/app:edge-main", nil, "pkg:docker/app@edge-main?repository_url=localhost%3A5000"},
+		{"10.0.0.1:5000/acme/app:1.0.0", amd64, "pkg:docker/acme/app@1.0.0?platform=linux%2Famd64&repository_url=10.0.0.1%3A5000"},
+		{"localhost:5000/app@" + dgst, nil, "pkg:docker/app?digest=sha256%3A" + strings.Repeat("d", 64) + "&repository_url=localhost%3A5000"},
+		{"registry.example:443/team/app:2", arm, "pkg:docker/team/app@2?platform=linux%2Farm64%2Fv8&repository_url=registry.example%3A443"},
 	} {
 		got, err := ImagePURL(tc.ref, tc.platform)
 		if err != nil || got != tc.want {
