@@ -69,6 +69,13 @@ type Image struct {
 	// "debian:bookworm-slim@sha256:...".
 	Ref    string
 	Digest v1.Hash
+	// Platform is set when Digest is the manifest of one platform of a
+	// multi-platform image, the one the build used; its package URL then
+	// carries the platform. When nil, Digest is what Ref resolved to (an
+	// index for a multi-platform image) and the package URL names no
+	// platform: a platform-qualified URL with an index digest would say
+	// something untrue.
+	Platform *v1.Platform
 }
 
 // ProvenanceInput is everything a provenance statement is built from. Times
@@ -148,7 +155,7 @@ func NewProvenance(in ProvenanceInput) (Statement, error) {
 	if err != nil {
 		return Statement{}, err
 	}
-	tools, err := imageDescriptors(in.Tools, in.Request.Platform)
+	tools, err := imageDescriptors(in.Tools)
 	if err != nil {
 		return Statement{}, err
 	}
@@ -204,7 +211,7 @@ func resolvedDependencies(in ProvenanceInput) ([]ResourceDescriptor, error) {
 		URI:    "git+" + in.Request.Source.URI + "@" + in.Request.Source.Ref,
 		Digest: DigestSet{"gitCommit": in.SourceCommit},
 	}
-	bases, err := imageDescriptors(in.BaseImages, in.Request.Platform)
+	bases, err := imageDescriptors(in.BaseImages)
 	if err != nil {
 		return nil, err
 	}
@@ -212,18 +219,14 @@ func resolvedDependencies(in ProvenanceInput) ([]ResourceDescriptor, error) {
 }
 
 // imageDescriptors turns images into sorted, de-duplicated descriptors whose
-// URI is the image's package URL for the build platform.
-func imageDescriptors(imgs []Image, platform string) ([]ResourceDescriptor, error) {
+// URI is the image's package URL, for its platform when it has one.
+func imageDescriptors(imgs []Image) ([]ResourceDescriptor, error) {
 	if len(imgs) == 0 {
 		return nil, nil
 	}
-	p, err := v1.ParsePlatform(platform)
-	if err != nil {
-		return nil, fmt.Errorf("%w: platform %q: %w", ErrInvalidProvenance, platform, err)
-	}
 	out := make([]ResourceDescriptor, 0, len(imgs))
 	for _, img := range imgs {
-		uri, err := ImagePURL(img.Ref, p)
+		uri, err := ImagePURL(img.Ref, img.Platform)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidProvenance, err)
 		}

@@ -40,8 +40,8 @@ func provenanceInput() ProvenanceInput {
 		Internal:     InternalParameters{Strategy: "build", EngineVersion: "v0.21.8"},
 		SourceCommit: strings.Repeat("5", 40),
 		BaseImages: []Image{
-			{Ref: "golang:1.26-bookworm", Digest: hash("3")},
-			{Ref: "debian:bookworm-slim", Digest: hash("2")},
+			{Ref: "golang:1.26-bookworm", Digest: hash("3")}, // the index: no platform
+			{Ref: "debian:bookworm-slim", Digest: hash("2"), Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}},
 			{Ref: "golang:1.26-bookworm", Digest: hash("3")}, // a second stage from the same base
 		},
 		PatchlineVersion: "0.4.0",
@@ -109,7 +109,7 @@ func TestProvenanceFields(t *testing.T) {
 	wantDeps := []ResourceDescriptor{
 		{URI: "git+https://github.com/acme/app@refs/tags/v1.6.0", Digest: DigestSet{"gitCommit": strings.Repeat("5", 40)}},
 		{URI: "pkg:docker/debian@bookworm-slim?platform=linux%2Famd64", Digest: DigestSet{"sha256": hash("2").Hex}},
-		{URI: "pkg:docker/golang@1.26-bookworm?platform=linux%2Famd64", Digest: DigestSet{"sha256": hash("3").Hex}},
+		{URI: "pkg:docker/golang@1.26-bookworm", Digest: DigestSet{"sha256": hash("3").Hex}},
 	}
 	if !reflect.DeepEqual(bd.ResolvedDependencies, wantDeps) {
 		t.Errorf("resolvedDependencies\n got %+v\nwant %+v", bd.ResolvedDependencies, wantDeps)
@@ -118,7 +118,7 @@ func TestProvenanceFields(t *testing.T) {
 	if rd.Builder.ID != "https://github.com/patchline/patchline@0.4.0" || rd.Builder.Version["patchline"] != "0.4.0" {
 		t.Errorf("builder %+v", rd.Builder)
 	}
-	if len(rd.Builder.BuilderDependencies) != 1 || rd.Builder.BuilderDependencies[0].URI != "pkg:docker/anchore/syft@v1.18.1?platform=linux%2Famd64" {
+	if len(rd.Builder.BuilderDependencies) != 1 || rd.Builder.BuilderDependencies[0].URI != "pkg:docker/anchore/syft@v1.18.1" {
 		t.Errorf("builderDependencies %+v", rd.Builder.BuilderDependencies)
 	}
 	want := BuildMetadata{

@@ -266,11 +266,11 @@ func provenance(in Inputs, b Build, d v1.Descriptor, subject attest.Subject, pin
 	var bases []attest.Image
 	if pinned != nil {
 		for _, base := range pinned.Bases {
-			h, err := v1.NewHash(base.Digest)
+			img, err := baseImage(base, d)
 			if err != nil {
 				return attest.Statement{}, err
 			}
-			bases = append(bases, attest.Image{Ref: base.Ref, Digest: h})
+			bases = append(bases, img)
 		}
 	}
 	return attest.NewProvenance(attest.ProvenanceInput{
@@ -293,6 +293,29 @@ func provenance(in Inputs, b Build, d v1.Descriptor, subject attest.Subject, pin
 		StartedOn:        started,
 		FinishedOn:       in.now(),
 	})
+}
+
+// baseImage is how the provenance of platform image d records a base: the
+// final base by the manifest of d's platform (from the resolved platforms,
+// or the base digest d itself records), under a package URL for that
+// platform; any other base by what its tag resolved to (the index of a
+// multi-platform image), under a package URL with no platform.
+func baseImage(base Base, d v1.Descriptor) (attest.Image, error) {
+	digest, platform := base.Digest, (*v1.Platform)(nil)
+	if base.Final && d.Platform != nil {
+		pd := base.Platforms[d.Platform.String()]
+		if pd == "" {
+			pd = d.Annotations[build.AnnotationBaseDigest]
+		}
+		if pd != "" {
+			digest, platform = pd, d.Platform
+		}
+	}
+	h, err := v1.NewHash(digest)
+	if err != nil {
+		return attest.Image{}, fmt.Errorf("base %s: digest %q: %w", base.Ref, digest, err)
+	}
+	return attest.Image{Ref: base.Ref, Digest: h, Platform: platform}, nil
 }
 
 // Describe returns idx with annotations on the index itself and, on each
