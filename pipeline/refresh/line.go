@@ -22,7 +22,7 @@ func refreshLine(ctx context.Context, req Request, res *release.Resolver, lines 
 	lr.Strategy = in.Policy.Refresh.Strategy
 	switch in.Policy.Refresh.Strategy {
 	case policy.StrategyRebase:
-		prod, err = rebaseLine(ctx, req, res, b, lr)
+		prod, err = rebaseLine(ctx, req, res, b, info, lr)
 	default:
 		prod, err = rebuildLine(ctx, req, res, b, info)
 	}
@@ -62,19 +62,30 @@ func refreshLine(ctx context.Context, req Request, res *release.Resolver, lines 
 // rebuildLine builds the release's own source tree again on the current
 // bases.
 func rebuildLine(ctx context.Context, req Request, res *release.Resolver, b release.Build, info plan.LineInfo) (*release.Product, error) {
+	in, err := lineInputs(ctx, req, info)
+	if err != nil {
+		return nil, err
+	}
+	return release.Produce(ctx, in, res, b)
+}
+
+// lineInputs are the run's inputs with the line's release as the source:
+// the tree at its git tag, whose commit and ref the line's provenance
+// names whether it is rebuilt or rebased.
+func lineInputs(ctx context.Context, req Request, info plan.LineInfo) (release.Inputs, error) {
+	in := req.Inputs
 	tag, ok := gitTagOf(req.GitTags, info.Newest)
 	if !ok {
-		return nil, fmt.Errorf("no git tag for %s", info.Newest)
+		return in, fmt.Errorf("no git tag for %s", info.Newest)
 	}
 	builder, src, err := req.SourceFor(ctx, tag)
 	if err != nil {
-		return nil, fmt.Errorf("source of %s: %w", tag, err)
+		return in, fmt.Errorf("source of %s: %w", tag, err)
 	}
-	in := req.Inputs
 	in.Builder = builder
 	in.Source = src
 	if in.Source.Ref == "" {
 		in.Source.Ref = "refs/tags/" + tag
 	}
-	return release.Produce(ctx, in, res, b)
+	return in, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/patchline/patchline/pipeline/build"
+	"github.com/patchline/patchline/pipeline/plan"
 	"github.com/patchline/patchline/pipeline/rebase"
 	"github.com/patchline/patchline/pipeline/release"
 )
@@ -18,9 +19,10 @@ var errUnchanged = errors.New("already on the current base")
 // rebaseLine moves the published image of a line onto the current base
 // without building: the application layers are kept byte for byte. The
 // image keeps its created time (the release's commit time), so rebasing
-// the same image onto the same base always gives the same digest.
-func rebaseLine(ctx context.Context, req Request, res *release.Resolver, b release.Build, lr *LineReport) (*release.Product, error) {
-	in := req.Inputs
+// the same image onto the same base always gives the same digest. Its
+// provenance names the release tag's commit and ref, as a rebuild's does;
+// an image built from another commit is refused.
+func rebaseLine(ctx context.Context, req Request, res *release.Resolver, b release.Build, info plan.LineInfo, lr *LineReport) (*release.Product, error) {
 	if lr.Base == nil || lr.Base.Name == "" || lr.Base.Recorded == "" {
 		return nil, fmt.Errorf("the published image records no base, so it cannot be rebased; set refresh.strategy: rebuild for this line's first refresh")
 	}
@@ -32,12 +34,13 @@ func rebaseLine(ctx context.Context, req Request, res *release.Resolver, b relea
 		}
 		current = d
 	}
-	image := in.Repositories[0] + "@" + lr.Published
-	fin, err := rebase.Fetch(ctx, in.Registry, rebase.FetchRequest{Image: image, NewBase: nameOnly(lr.Base.Name) + "@" + current})
+	reg := req.Inputs.Registry
+	image := req.Inputs.Repositories[0] + "@" + lr.Published
+	fin, err := rebase.Fetch(ctx, reg, rebase.FetchRequest{Image: image, NewBase: nameOnly(lr.Base.Name) + "@" + current})
 	if err != nil {
 		return nil, err
 	}
-	m, err := in.Registry.Inspect(ctx, image)
+	m, err := reg.Inspect(ctx, image)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +55,14 @@ func rebaseLine(ctx context.Context, req Request, res *release.Resolver, b relea
 	}
 	if out.Unchanged {
 		return nil, errUnchanged
+	}
+	in, err := lineInputs(ctx, req, info)
+	if err != nil {
+		return nil, err
+	}
+	if rev := m.Annotations[build.AnnotationRevision]; rev != "" && rev != in.Source.Commit {
+		return nil, fmt.Errorf("%s was built from commit %s, but %s is at commit %s; a rebase keeps the image's layers and would attest a commit they were not built from: set refresh.strategy: rebuild to rebuild the line from its tag",
+			image, rev, in.Source.Ref, in.Source.Commit)
 	}
 	pinned := &release.Pinned{Bases: []release.Base{{Ref: lr.Base.Name, Digest: current, Previous: lr.Base.Recorded, Final: true}}}
 	pinned.Final = &pinned.Bases[0]

@@ -1,6 +1,9 @@
 package refresh_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/patchline/patchline/pipeline/internal/fixture"
 	"github.com/patchline/patchline/pipeline/internal/regtest"
 	"github.com/patchline/patchline/pipeline/refresh"
+	"github.com/patchline/patchline/pipeline/release"
 )
 
 const rebasePolicy = "version: 1\nrefresh:\n  strategy: rebase\n"
@@ -109,5 +113,72 @@ func TestRebaseRefusesImageNotBuiltOnRecordedBase(t *testing.T) {
 	l := line(rep, "1.6")
 	if l.Status != refresh.StatusFailed || !strings.Contains(l.Error, "not built on the recorded base") || !strings.Contains(l.Error, "strategy rebuild") {
 		t.Errorf("line = %+v", l)
+	}
+}
+
+// A rebase attests what the line's image was built from: the release
+// tag's commit and ref, as a rebuild does, whatever the run's own source
+// (HEAD of a checkout, which has no ref) is.
+func TestRebaseAttestsTheReleaseTagsCommitAndRef(t *testing.T) {
+	w := newWorld(t, regtest.GGCR(), rebasePolicy, "v1.6.2")
+	e := w.e
+	w.week()
+	e.PushBase(t, "2")
+	rep, err := w.refresh(func(r *refresh.Request) {
+		r.Inputs.Source = release.Source{URL: "https://github.com/acme/app"}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := line(rep, "1.6")
+	if l.Status != refresh.StatusRebuilt || l.Strategy != "rebase" {
+		t.Fatalf("line = %+v", l)
+	}
+	_, tagged, _ := e.Source(ctx, "v1.6.2")
+	atts, err := attest.ReadIndexAttestations(e.Index(e.Repo + ":1.6"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, stmts := range atts {
+		for _, st := range stmts {
+			if st.PredicateType != attest.PredicateSLSAProvenanceV1 {
+				continue
+			}
+			var p attest.ProvenancePredicate
+			if err := json.Unmarshal(st.Predicate, &p); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			src := p.BuildDefinition.ResolvedDependencies[0]
+			if src.URI != "git+https://github.com/acme/app@refs/tags/v1.6.2" || src.Digest["gitCommit"] != tagged.Commit ||
+				p.BuildDefinition.ExternalParameters.Source.Ref != "refs/tags/v1.6.2" || p.BuildDefinition.InternalParameters.Strategy != "rebase" {
+				t.Errorf("rebase provenance source = %+v, request %+v", src, p.BuildDefinition.ExternalParameters.Source)
+			}
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d provenance statements; want one per platform", n)
+	}
+}
+
+// A line image built from another commit than its release tag's (the tag
+// was moved after the release) cannot be rebased: its provenance would
+// name a commit its layers were not built from.
+func TestRebaseRefusesAnImageOfAnotherCommit(t *testing.T) {
+	w := newWorld(t, regtest.GGCR(), rebasePolicy, "v1.6.2")
+	e := w.e
+	w.week()
+	e.PushBase(t, "2")
+	rep, err := w.refresh(func(r *refresh.Request) {
+		r.SourceFor = func(ctx context.Context, tag string) (build.Builder, release.Source, error) {
+			b, src, err := e.Source(ctx, tag)
+			src.Commit = strings.Repeat("9", 40)
+			return b, src, err
+		}
+	})
+	l := line(rep, "1.6")
+	if !errors.Is(err, refresh.ErrFailed) || l.Status != refresh.StatusFailed || !strings.Contains(l.Error, strings.Repeat("9", 40)) || !strings.Contains(l.Error, "strategy: rebuild") {
+		t.Errorf("rebase of an image of another commit: %v %+v", err, l)
 	}
 }
