@@ -330,7 +330,7 @@ func (m *Patchline) Refresh(
 	return app.Refresh(ctx, req, app.RefreshOptions{Lines: line, Force: force, DryRun: dryRun})
 }
 
-// Check every supported line's base image without building or writing: fails when a line needs a refresh, for CI gating. The report lists each line's recorded and current base digest per platform, and base images near or past their end of life.
+// Check every supported line's base image without building or writing. The table fails while a line needs a refresh, for CI gating; --format json prints the report on stdout with its verdict in "ok" and does not fail (Dagger prints a result only when the function succeeds): gate with jq -e .ok. The report lists each line's recorded and current base digest per platform, and base images near or past their end of life.
 //
 // +cache="never"
 func (m *Patchline) Check(

@@ -36,10 +36,19 @@ func Refresh(ctx context.Context, req BuildRequest, opts RefreshOptions) (string
 	return out, err
 }
 
-// Check makes the refresh decisions without building or writing. It fails
-// when a line is stale, with the report in the error, so CI can gate on it.
+// Check makes the refresh decisions without building or writing. With the
+// table format it fails when a line is stale or failed, with the report in
+// the error, so CI can gate on it. With JSON it returns the report, whose
+// ok field is the verdict: Dagger prints a function's result on stdout only
+// when the function succeeds (an error goes to stderr), and programs read
+// the JSON from stdout.
 func Check(ctx context.Context, req BuildRequest, opts RefreshOptions) (string, error) {
-	return runRefresh(ctx, req, opts, true)
+	out, err := runRefresh(ctx, req, opts, true)
+	if format, ferr := report.ParseFormat(req.Format); ferr == nil && format == report.JSON && out != "" &&
+		(errors.Is(err, refresh.ErrStale) || errors.Is(err, refresh.ErrFailed)) {
+		return out, nil
+	}
+	return out, err
 }
 
 func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, checkOnly bool) (out string, err error) {

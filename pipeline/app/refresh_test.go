@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -104,5 +105,42 @@ func TestUnpublishedLineIsReportedWithTheCommandThatPublishesIt(t *testing.T) {
 	out, err = Refresh(ctx, req, opts)
 	if err != nil || !strings.Contains(out, `"status": "unpublished"`) || !strings.Contains(out, `"command": "`+want+`"`) {
 		t.Errorf("refresh json: %v\n%s", err, out)
+	}
+}
+
+// Dagger prints a function's result on stdout only when the function
+// succeeds, and its error on stderr. So check in JSON gives its report as
+// the result, with the verdict in "ok"; the table fails, for gating.
+func TestCheckJSONIsTheResultWithItsVerdict(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR())
+	tags := []string{"v1.6.2"}
+	e.Release(e.Inputs("default"), "v1.6.2", tags)
+	req := request(e, "default")
+	req.GitTags = tags
+	req.Format = "json"
+	var got struct {
+		OK    *bool `json:"ok"`
+		Stale int   `json:"stale"`
+		Lines []struct{ Line, Status string }
+	}
+	out, err := Check(ctx, req, RefreshOptions{})
+	if err != nil || json.Unmarshal([]byte(out), &got) != nil || got.OK == nil || !*got.OK {
+		t.Fatalf("check of a current line: %v\n%s", err, out)
+	}
+	e.PushBase(t, "2")
+	out, err = Check(ctx, req, RefreshOptions{})
+	if err != nil {
+		t.Fatalf("check --format json of a stale line failed, so its JSON would go to stderr: %v", err)
+	}
+	got.OK = nil
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if got.OK == nil || *got.OK || got.Stale != 1 || len(got.Lines) != 1 || got.Lines[0].Status != "stale" {
+		t.Errorf("report = %+v\n%s", got, out)
+	}
+	req.Format = "table"
+	if out, err = Check(ctx, req, RefreshOptions{}); !errors.Is(err, refresh.ErrStale) || !strings.Contains(err.Error(), "stale") {
+		t.Errorf("check (table) of a stale line: %v\n%s", err, out)
 	}
 }

@@ -94,13 +94,17 @@ func (v RefreshView) WriteTable(w io.Writer) error {
 	return err
 }
 
-// MarshalJSON renders the report with the local registry address.
+// MarshalJSON renders the report with the local registry address and the
+// verdict: ok is false when a line failed or, in a check, is stale.
 func (v RefreshView) MarshalJSON() ([]byte, error) {
 	type out struct {
+		OK bool `json:"ok"`
 		*refresh.Report
 		Local string `json:"local_registry,omitempty"`
 	}
-	return marshal(out{v.Report, v.Local})
+	r := v.Report
+	ok := r.Failed == 0 && !(r.CheckOnly && r.Stale > 0)
+	return marshal(out{ok, v.Report, v.Local})
 }
 
 // RollbackView prints a rollback.
