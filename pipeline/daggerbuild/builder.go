@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 
 	"dagger.io/dagger"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -21,7 +20,6 @@ type Builder struct {
 	client  *dagger.Client
 	source  *dagger.Directory
 	scratch string
-	n       atomic.Int64
 }
 
 // NewBuilder returns a builder for source. scratch is a directory of the
@@ -70,16 +68,20 @@ func (b *Builder) Build(ctx context.Context, spec build.Spec) (v1.ImageIndex, er
 		PlatformVariants: variants,
 		MediaTypes:       dagger.ImageMediaTypesOcimediaTypes,
 	})
-	n := b.n.Add(1)
-	dir := filepath.Join(b.scratch, fmt.Sprintf("build-%d", n))
+	// A directory of its own per build: several builders (one per
+	// release tag in a refresh) share the scratch directory.
 	if err := os.MkdirAll(b.scratch, 0o755); err != nil {
 		return nil, err
 	}
-	path := dir + ".tar"
+	dir, err := os.MkdirTemp(b.scratch, "build-")
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "image.tar")
 	if _, err := tarball.Export(ctx, path); err != nil {
 		return nil, fmt.Errorf("%w: %v", build.ErrBuild, err)
 	}
-	return readExport(path, dir, spec)
+	return readExport(path, filepath.Join(dir, "layout"), spec)
 }
 
 // readExport reads the exported layout of a build of spec. BuildKit stamps
