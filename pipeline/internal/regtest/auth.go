@@ -2,10 +2,13 @@ package regtest
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -35,12 +38,84 @@ func WithTokenAuth(user, pass string) Option {
 	return func(c *config) { c.auth, c.user, c.pass = authToken, user, pass }
 }
 
+// Echo is a spelling in which an echoing auth failure repeats the password
+// it was sent: the ways a registry, a token service or the Go code in
+// front of them can escape a string on its way into an error message.
+type Echo string
+
+// The spellings WithCredentialEcho can use.
+const (
+	// EchoRaw is the password as sent.
+	EchoRaw Echo = "raw"
+	// EchoQuoted is Go's %q of it, quotes included: "pa\"ss\\wo\r\n".
+	EchoQuoted Echo = "quoted"
+	// EchoASCII is Go's %+q: non-ASCII runes as \u escapes too.
+	EchoASCII Echo = "ascii"
+	// EchoJSON is it as a JSON string with its escapes (\", \\, \n,
+	// \u003c), as a service that marshals the password into its message.
+	EchoJSON Echo = "json"
+	// EchoURL is it query-escaped, as a token request body carries it.
+	EchoURL Echo = "url"
+	// EchoPath is it path-escaped (%20 for a space), as a URL path would.
+	EchoPath Echo = "path"
+	// EchoBase64 is the Authorization header as sent: base64 of
+	// user:password.
+	EchoBase64 Echo = "base64"
+	// EchoLF is it with every CR LF turned into LF, as a line-based log or
+	// proxy rewrites line ends.
+	EchoLF Echo = "lf"
+	// EchoOneLine is it with CR and LF dropped, as a header or a one-line
+	// log keeps it.
+	EchoOneLine Echo = "oneline"
+)
+
+// Echoes lists every spelling, for tests that try each.
+func Echoes() []Echo {
+	return []Echo{EchoRaw, EchoQuoted, EchoASCII, EchoJSON, EchoURL, EchoPath, EchoBase64, EchoLF, EchoOneLine}
+}
+
 // WithCredentialEcho makes auth failures repeat the credentials that were
 // presented, password included, in their error body, as a careless token
-// service might. Tests use it to check that clients redact what a server
-// sends back.
-func WithCredentialEcho() Option {
-	return func(c *config) { c.echo = true }
+// service might: once in each of the given spellings, or in every one of
+// them when none is given. Tests use it to check that clients redact what
+// a server sends back, however it was escaped.
+func WithCredentialEcho(forms ...Echo) Option {
+	return func(c *config) {
+		c.echo = true
+		c.echoForms = forms
+		if len(forms) == 0 {
+			c.echoForms = Echoes()
+		}
+	}
+}
+
+// spell writes the presented password in one spelling.
+func spell(form Echo, r *http.Request) string {
+	u, p, _ := r.BasicAuth()
+	switch form {
+	case EchoQuoted:
+		return strconv.Quote(p)
+	case EchoASCII:
+		return strconv.QuoteToASCII(p)
+	case EchoJSON:
+		b, _ := json.Marshal(p)
+		return string(b)
+	case EchoURL:
+		return url.QueryEscape(p)
+	case EchoPath:
+		return url.PathEscape(p)
+	case EchoBase64:
+		if h := r.Header.Get("Authorization"); h != "" {
+			return h
+		}
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(u+":"+p))
+	case EchoLF:
+		return strings.ReplaceAll(p, "\r\n", "\n")
+	case EchoOneLine:
+		return strings.NewReplacer("\r", "", "\n", "").Replace(p)
+	default:
+		return p
+	}
 }
 
 // withAuth puts the configured auth in front of h.
@@ -68,7 +143,7 @@ func (a *basicAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("WWW-Authenticate", `Basic realm="regtest"`)
-	unauthorized(w, r, a.cfg.echo)
+	unauthorized(w, r, a.cfg)
 }
 
 type tokenAuth struct {
@@ -91,13 +166,13 @@ func (a *tokenAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		challenge += fmt.Sprintf(`,scope="repository:%s:pull"`, repo)
 	}
 	w.Header().Set("WWW-Authenticate", challenge)
-	unauthorized(w, r, false)
+	unauthorized(w, r, config{})
 }
 
 // serveToken is the token service: Basic credentials in, a token out.
 func (a *tokenAuth) serveToken(w http.ResponseWriter, r *http.Request) {
 	if u, p, ok := r.BasicAuth(); !ok || u != a.cfg.user || p != a.cfg.pass {
-		unauthorized(w, r, a.cfg.echo)
+		unauthorized(w, r, a.cfg)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -105,12 +180,16 @@ func (a *tokenAuth) serveToken(w http.ResponseWriter, r *http.Request) {
 }
 
 // unauthorized answers 401 with a registry error body; with echo, the body
-// repeats the presented credentials.
-func unauthorized(w http.ResponseWriter, r *http.Request, echo bool) {
+// repeats the presented credentials in the configured spellings.
+func unauthorized(w http.ResponseWriter, r *http.Request, cfg config) {
 	msg := "authentication required"
-	if echo {
-		u, p, _ := r.BasicAuth()
-		msg = fmt.Sprintf("invalid credentials for user %q with password %q (Authorization: %s)", u, p, r.Header.Get("Authorization"))
+	if cfg.echo {
+		u, _, _ := r.BasicAuth()
+		var parts []string
+		for _, f := range cfg.echoForms {
+			parts = append(parts, fmt.Sprintf("%s: %s", f, spell(f, r)))
+		}
+		msg = fmt.Sprintf("invalid credentials for user %q; password as received: %s", u, strings.Join(parts, "; "))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusUnauthorized)

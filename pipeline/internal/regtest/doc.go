@@ -15,9 +15,12 @@
 //
 // In front of each registry sits a handler that counts requests by
 // registry.Kind (the same classification the client's Counter uses, so the
-// two can be compared), injects faults at chosen points (a status, with
-// Retry-After, for the Nth request matching a predicate; a connection
-// reset; latency), and optionally demands Basic or bearer-token auth.
+// two can be compared), injects faults at chosen points (for the Nth
+// request matching a predicate: a status such as 500 or 429 with
+// Retry-After; a connection reset; a hang that never answers, the timeout
+// kind; an answer dripped a byte at a time; a redirect loop; latency), and
+// optionally demands Basic or bearer-token auth, whose failures can echo
+// the password back in every spelling a careless service might use.
 // Faults can be changed while the server runs.
 //
 // Seed and Direct reach the registry through a side door that bypasses the

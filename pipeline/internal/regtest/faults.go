@@ -37,9 +37,17 @@ func OfKind(kinds ...registry.Kind) Matcher {
 }
 
 // Fault is a failure to inject. Nth picks which matching request first gets
-// it, Times how many in a row get it; the answer is a Status (with
-// RetryAfter), a Reset of the connection, or, with neither, only a Delay
-// before the registry answers normally.
+// it, Times how many in a row get it. The answer is one of the kinds a
+// registry, or a proxy or network in front of it, produces:
+//
+//   - Status: an HTTP error (500, 503, 429 with RetryAfter, ...);
+//   - Reset: the connection is closed with a TCP RST;
+//   - Hang: the connection is accepted and nothing is ever answered, a
+//     black hole (the timeout kind);
+//   - Drip: the answer comes one byte at a time, headers included;
+//   - Redirect: a 307 to the same URL, a redirect loop;
+//
+// or, with none of them, only a Delay before the registry answers normally.
 type Fault struct {
 	// Match selects the requests this fault counts; nil matches every one.
 	Match Matcher
@@ -56,6 +64,19 @@ type Fault struct {
 	RetryAfter string
 	// Reset closes the connection with a TCP RST instead of answering.
 	Reset bool
+	// Hang holds the request without answering until the client gives
+	// up (or the server stops): what a client sees from a registry that
+	// accepts connections and never answers. A client without a timeout
+	// waits forever.
+	Hang bool
+	// Drip answers 200 and writes the response one byte per Drip, the
+	// status line and headers included, and never finishes: a stalled
+	// proxy or a hostile registry. The client gives up first.
+	Drip time.Duration
+	// Redirect answers 307 Temporary Redirect to the very URL that was
+	// asked for, so a client that follows redirects without a limit
+	// loops for ever.
+	Redirect bool
 	// Delay waits this long before the fault (or, alone, before passing
 	// the request on: a slow response).
 	Delay time.Duration
@@ -84,6 +105,16 @@ func (s *Server) Inject(f Fault) *Injected {
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, in)
 	return in
+}
+
+// Timeout is the timeout kind of fault: every matching request hangs
+// until the client gives up (see Fault.Hang).
+func Timeout(m Matcher) Fault { return Fault{Match: m, Times: -1, Hang: true} }
+
+// TooManyRequests is the rate-limit kind of fault: the matching request
+// gets 429 with Retry-After retryAfter ("1", or an HTTP-date).
+func TooManyRequests(m Matcher, retryAfter string) Fault {
+	return Fault{Match: m, Status: http.StatusTooManyRequests, RetryAfter: retryAfter}
 }
 
 // ClearFaults removes every fault; SetLatency is separate.
@@ -145,6 +176,47 @@ func writeFault(w http.ResponseWriter, r *http.Request, f *Fault) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
+}
+
+// hang holds a request until the client goes away or the server stops.
+func hang(r *http.Request, stop <-chan struct{}) {
+	select {
+	case <-r.Context().Done():
+	case <-stop:
+	}
+}
+
+// drip hijacks the connection and writes an endless 200 response one byte
+// every d, until the client goes away or the server stops.
+func drip(w http.ResponseWriter, d time.Duration, stop <-chan struct{}) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic("regtest: cannot hijack connection for a drip: " + err.Error())
+	}
+	defer conn.Close()
+	const head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n"
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		b := byte('x')
+		if i < len(head) {
+			b = head[i]
+		}
+		if _, err := conn.Write([]byte{b}); err != nil {
+			return
+		}
+		select {
+		case <-t.C:
+		case <-stop:
+			return
+		}
+	}
+}
+
+// redirect answers 307 to the URL that was asked for.
+func redirect(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Location", r.URL.RequestURI())
+	w.WriteHeader(http.StatusTemporaryRedirect)
 }
 
 // reset hijacks the connection and closes it with SO_LINGER 0, so the

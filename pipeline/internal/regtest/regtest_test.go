@@ -2,6 +2,7 @@ package regtest_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -212,4 +213,77 @@ func equal(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// The timeout kind holds a request until the client gives up; the drip
+// answers a byte at a time; neither lets a client without a deadline
+// finish. (Checked by the client's deadline, not by measuring.)
+func TestFaultHangAndDrip(t *testing.T) {
+	for _, f := range []regtest.Fault{
+		regtest.Timeout(regtest.Route("GET", `^/v2/$`)),
+		{Match: regtest.Route("GET", `^/v2/$`), Drip: time.Millisecond},
+	} {
+		srv := regtest.GGCR().Start(t)
+		srv.Inject(f)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/v2/", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%+v: err = %v, want the client's deadline to end it", f, err)
+		}
+		if log := srv.Log(); len(log) != 1 || (log[0].Fault != "hang" && log[0].Fault != "drip") {
+			t.Errorf("log = %+v", log)
+		}
+		if _, _, _, err := get(t, "GET", srv.URL+"/v2/app/tags/list", nil); err != nil {
+			t.Errorf("a route the fault does not match: %v", err)
+		}
+	}
+}
+
+// A redirect fault sends the client back to the URL it asked for; Go's
+// own client refuses to follow the tenth redirect, so the server sees 10
+// requests.
+func TestFaultRedirectLoop(t *testing.T) {
+	srv := regtest.Olareg().Start(t)
+	srv.Inject(regtest.Fault{Match: regtest.Route("GET", `^/v2/$`), Times: -1, Redirect: true})
+	_, _, _, err := get(t, "GET", srv.URL+"/v2/", nil)
+	if err == nil || !strings.Contains(err.Error(), "redirects") {
+		t.Errorf("err = %v, want Go's redirect limit", err)
+	}
+	if n := srv.Counts().Total(); n != 10 {
+		t.Errorf("the server saw %d requests, want 10", n)
+	}
+}
+
+// An echoing auth failure repeats the password in exactly the spellings
+// asked for.
+func TestCredentialEchoSpellings(t *testing.T) {
+	const pw = "pa\"ss\\wo\r\nrd é<>&+/ %"
+	for _, form := range regtest.Echoes() {
+		srv := regtest.GGCR().Start(t, regtest.WithBasicAuth("u", "other"), regtest.WithCredentialEcho(form))
+		req, _ := http.NewRequest("GET", srv.URL+"/v2/", nil)
+		req.SetBasicAuth("u", pw)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct{ Errors []struct{ Message string } }
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || len(body.Errors) != 1 {
+			t.Fatalf("%s: body %v %+v", form, err, body)
+		}
+		resp.Body.Close()
+		msg := body.Errors[0].Message
+		raw := strings.Contains(msg, pw)
+		if (form == regtest.EchoRaw) != raw {
+			t.Errorf("%s: raw password present = %v in %q", form, raw, msg)
+		}
+		if !strings.Contains(msg, string(form)+": ") {
+			t.Errorf("%s: the message does not name its spelling: %q", form, msg)
+		}
+	}
 }

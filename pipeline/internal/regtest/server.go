@@ -15,11 +15,12 @@ import (
 type Option func(*config)
 
 type config struct {
-	auth    authMode
-	user    string
-	pass    string
-	echo    bool
-	latency time.Duration
+	auth      authMode
+	user      string
+	pass      string
+	echo      bool
+	echoForms []Echo
+	latency   time.Duration
 }
 
 // WithLatency delays every request by d from the start. SetLatency changes
@@ -41,6 +42,8 @@ type Server struct {
 	registry http.Handler // the implementation, behind no auth: the side door
 	counter  registry.Counter
 
+	stop chan struct{} // closed when the test ends, to free hanging handlers
+
 	mu      sync.Mutex
 	latency time.Duration
 	faults  []*Injected
@@ -54,7 +57,8 @@ type Request struct {
 	Kind   registry.Kind
 	// Status is what was answered; 0 for a reset connection.
 	Status int
-	// Fault says which fault answered, if one did: "status 503", "reset".
+	// Fault says which fault answered, if one did: "status 503", "reset",
+	// "hang", "drip", "redirect".
 	Fault string
 }
 
@@ -66,11 +70,14 @@ func (i Impl) Start(tb testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s := &Server{Impl: i, registry: i.handler(tb), latency: cfg.latency}
+	s := &Server{Impl: i, registry: i.handler(tb), latency: cfg.latency, stop: make(chan struct{})}
 	var h http.Handler = s.registry
 	h = withAuth(h, cfg)
 	ts := httptest.NewServer(&front{s: s, next: h})
 	tb.Cleanup(ts.Close)
+	// Cleanups run last-in first-out: hanging handlers are released
+	// before Close waits for them.
+	tb.Cleanup(func() { close(s.stop) })
 	s.URL = ts.URL
 	s.Host = strings.TrimPrefix(ts.URL, "http://")
 	return s
@@ -135,6 +142,18 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case fault.Reset:
 			s.note(idx, 0, "reset")
 			reset(w)
+			return
+		case fault.Hang:
+			s.note(idx, 0, "hang")
+			hang(r, s.stop)
+			return
+		case fault.Drip > 0:
+			s.note(idx, http.StatusOK, "drip")
+			drip(w, fault.Drip, s.stop)
+			return
+		case fault.Redirect:
+			s.note(idx, http.StatusTemporaryRedirect, "redirect")
+			redirect(w, r)
 			return
 		case fault.Status != 0:
 			s.note(idx, fault.Status, "status "+http.StatusText(fault.Status))
