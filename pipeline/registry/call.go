@@ -8,12 +8,15 @@ import (
 )
 
 // callState is shared by every request of one client call, through the
-// request context: the wait budget is per call, and a request that could
-// not be replayed leaves a note for the push loop that starts it over.
+// request context: the wait budget and the deadline are per call, and a
+// request that could not be replayed leaves a note for the push loop that
+// starts it over.
 type callState struct {
 	mu sync.Mutex
 
-	waited time.Duration
+	waited   time.Duration
+	deadline time.Time // zero: none
+	timeout  *timeoutError
 
 	exhausted bool
 	attempts  int
@@ -26,9 +29,10 @@ type callState struct {
 
 type callKey struct{}
 
-// withCall attaches a fresh callState to ctx.
-func withCall(ctx context.Context) (context.Context, *callState) {
-	s := &callState{}
+// withCall attaches a fresh callState to ctx, whose deadline is limit from
+// now.
+func withCall(ctx context.Context, limit time.Duration) (context.Context, *callState) {
+	s := &callState{deadline: time.Now().Add(limit)}
 	return context.WithValue(ctx, callKey{}, s), s
 }
 
@@ -48,8 +52,38 @@ func (s *callState) reserve(d, budget time.Duration) (ok bool, reason string) {
 	if s.waited+d > budget {
 		return false, fmt.Sprintf("next wait of %s would exceed the %s wait budget, %s of it already spent", d, budget, s.waited)
 	}
+	if !s.deadline.IsZero() && time.Until(s.deadline) < d {
+		return false, fmt.Sprintf("next wait of %s would go past the call's deadline", d)
+	}
 	s.waited += d
 	return true, ""
+}
+
+// left is the time left before the call's deadline; has is false when the
+// call has none (a request made outside a client call).
+func (s *callState) left() (d time.Duration, has bool) {
+	if s.deadline.IsZero() {
+		return 0, false
+	}
+	return time.Until(s.deadline), true
+}
+
+// timedOut records the call's first timeout and returns it, for the
+// request to fail with.
+func (s *callState) timedOut(e *timeoutError) *timeoutError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.timeout == nil || e.call && !s.timeout.call {
+		s.timeout = e
+	}
+	return e
+}
+
+// timedOutWith returns the call's recorded timeout, if any.
+func (s *callState) timedOutWith() *timeoutError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.timeout
 }
 
 // giveUp records that a request was abandoned after attempts tries.

@@ -19,6 +19,7 @@ type Client struct {
 	creds     credentials
 	insecure  map[string]bool
 	retry     RetryPolicy
+	timeouts  Timeouts
 	sleep     SleepFunc
 	counter   *Counter
 	pageSize  int
@@ -34,15 +35,18 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	// From the network up: count every attempt, retry, name the client.
-	// transportCache adds auth on top, per repository.
+	// From the network up: count every attempt, hold it to its deadline
+	// and the redirect limit, retry, name the client. transportCache adds
+	// auth on top, per repository.
 	var rt http.RoundTripper = &countingTransport{inner: o.transport, counter: o.counter}
+	rt = &guardTransport{inner: rt, timeouts: o.timeouts}
 	rt = &retryTransport{inner: rt, policy: o.retry, sleep: o.sleep, now: o.now}
 	rt = transport.NewUserAgent(rt, o.userAgent)
 	c := &Client{
 		creds:     o.creds,
 		insecure:  o.insecure,
 		retry:     o.retry,
+		timeouts:  o.timeouts,
 		sleep:     o.sleep,
 		counter:   o.counter,
 		pageSize:  o.pageSize,
@@ -112,7 +116,8 @@ func (c *Client) ParseRepository(s string) (name.Repository, error) {
 	return repo, nil
 }
 
-// begin starts a client call: its requests share one wait budget.
+// begin starts a client call: its requests share one wait budget and one
+// deadline.
 func (c *Client) begin(ctx context.Context) (context.Context, *callState) {
-	return withCall(ctx)
+	return withCall(ctx, c.timeouts.Call)
 }

@@ -22,6 +22,9 @@ var (
 	ErrRetriesExhausted = errors.New("retries exhausted")
 	// ErrNotIndex is wrapped by PlatformManifests when the reference names a single-platform image.
 	ErrNotIndex = errors.New("not a multi-platform index")
+	// ErrTimeout is wrapped when a registry did not answer within the
+	// client's Timeouts: one attempt, or the whole call.
+	ErrTimeout = errors.New("timed out")
 	// ErrBadResponse is wrapped when the registry answered with something the client cannot use.
 	ErrBadResponse = errors.New("unusable registry response")
 )
@@ -75,6 +78,17 @@ func (c *Client) fail(op, ref string, call *callState, err error) error {
 			sentinels = append(sentinels, ErrUnauthorized)
 		}
 	}
+	var te *timeoutError
+	if !errors.As(err, &te) && call != nil {
+		te = call.timedOutWith()
+	}
+	if te != nil {
+		sentinels = append(sentinels, ErrTimeout)
+	}
+	var re *redirectError
+	if errors.As(err, &re) {
+		sentinels = append(sentinels, ErrBadResponse)
+	}
 	var detail string
 	if call != nil {
 		if attempts, reason, ok := call.gaveUp(); ok {
@@ -97,6 +111,11 @@ func (c *Client) fail(op, ref string, call *callState, err error) error {
 		sb.WriteString(": ")
 	}
 	cause := err.Error()
+	if te != nil && !strings.Contains(cause, te.Error()) {
+		// The cause lost the timeout on its way up (a body read whose
+		// error was wrapped without it); say what timed out.
+		cause = te.Error() + ": " + cause
+	}
 	if code := e.StatusCode; code != 0 && !strings.Contains(cause, fmt.Sprintf("status code %d", code)) {
 		// ggcr prints a registry's error body instead of the status;
 		// a CI log needs both.

@@ -18,6 +18,7 @@ type options struct {
 	insecure  map[string]bool
 	transport http.RoundTripper
 	retry     RetryPolicy
+	timeouts  Timeouts
 	sleep     SleepFunc
 	now       func() time.Time
 	counter   *Counter
@@ -39,6 +40,7 @@ func makeOptions(opts ...Option) (*options, error) {
 		insecure:  map[string]bool{},
 		transport: remote.DefaultTransport,
 		retry:     DefaultRetryPolicy(),
+		timeouts:  DefaultTimeouts(),
 		sleep:     sleepContext,
 		now:       time.Now,
 		userAgent: defaultUserAgent,
@@ -136,6 +138,20 @@ func WithRetry(p RetryPolicy) Option {
 			return err
 		}
 		o.retry = p
+		return nil
+	}
+}
+
+// WithTimeouts sets how long the client waits for a registry: per
+// attempt and per call (see Timeouts).
+//
+// The default is DefaultTimeouts().
+func WithTimeouts(t Timeouts) Option {
+	return func(o *options) error {
+		if err := t.validate(); err != nil {
+			return err
+		}
+		o.timeouts = t
 		return nil
 	}
 }
