@@ -121,6 +121,9 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 		if len(repos) == 0 {
 			return in, nil, "", fmt.Errorf("%w: --username and --password are for an image repository; give --image too", ErrUsage)
 		}
+		if err := registry.CheckUsername(req.Username); err != nil {
+			return in, nil, "", fmt.Errorf("%w: --username: %v", ErrUsage, err)
+		}
 		for _, host := range hosts(repos) {
 			opts = append(opts, registry.WithCredentials(host, req.Username, req.Password))
 		}

@@ -2,9 +2,12 @@ package registry
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"html"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -24,13 +27,19 @@ const redacted = "[redacted]"
 type credential struct {
 	username string
 	password secret
+	forms    func() []string
 }
 
 // secret yields a password to the one caller that needs it.
 type secret func() string
 
 func newCredential(username, password string) *credential {
-	return &credential{username: username, password: func() string { return password }}
+	forms := secretForms(username, password)
+	return &credential{
+		username: username,
+		password: func() string { return password },
+		forms:    func() []string { return forms },
+	}
 }
 
 var _ authn.Authenticator = (*credential)(nil)
@@ -53,22 +62,97 @@ func (c *credential) GoString() string { return c.String() }
 // password either.
 func (c *credential) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
-// forms returns every spelling of the password that could end up in a
-// message: as is, URL-encoded (a token request body) and inside a Basic
-// Authorization header.
-func (c *credential) forms() []string {
-	pw := c.password()
-	if pw == "" {
+// secretForms returns every spelling of a password that could end up in a
+// message: a registry or token service may repeat it raw, or escaped the
+// way its own language escapes a string in JSON, HTML or a URL, and the Go
+// code in between may quote it again with %q. Each spelling is taken of
+// the password as given and of the forms a line-based service leaves of a
+// password with CR or LF in it; and escaped once, and twice, by every
+// escaper. The Basic Authorization header (base64 of user:password) is
+// among them. Forms are searched longest first, so a form that holds
+// another is replaced whole.
+func secretForms(username, password string) []string {
+	if password == "" {
 		return nil
 	}
-	fs := []string{
+	seen := map[string]bool{}
+	var out []string
+	add := func(f string) {
+		if f != "" && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	for _, v := range lineVariants(password) {
+		add(v)
+		for _, e1 := range escapers {
+			once := e1(v)
+			add(once)
+			for _, e2 := range escapers {
+				add(e2(once))
+			}
+		}
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		add(enc.EncodeToString([]byte(username + ":" + password)))
+		add(enc.EncodeToString([]byte(password)))
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+// lineVariants are the password and what services that handle text line
+// by line make of it: CR LF as LF, CR or LF dropped, line ends as spaces,
+// the ends trimmed.
+func lineVariants(pw string) []string {
+	return []string{
 		pw,
-		base64.StdEncoding.EncodeToString([]byte(c.username + ":" + pw)),
+		strings.ReplaceAll(pw, "\r\n", "\n"),
+		strings.ReplaceAll(pw, "\r", ""),
+		strings.ReplaceAll(pw, "\n", ""),
+		strings.NewReplacer("\r", "", "\n", "").Replace(pw),
+		strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(pw),
+		strings.TrimSpace(pw),
 	}
-	if q := url.QueryEscape(pw); q != pw {
-		fs = append(fs, q)
+}
+
+// escapers turn a string into the inside of a quoted or encoded form of
+// it, as the languages and formats registries are written in do.
+var escapers = []func(string) string{
+	// Go's %q, %+q and strconv.QuoteToGraphic.
+	func(s string) string { return unquote(strconv.Quote(s)) },
+	func(s string) string { return unquote(strconv.QuoteToASCII(s)) },
+	func(s string) string { return unquote(strconv.QuoteToGraphic(s)) },
+	// JSON, with Go's HTML-safe escapes (\u003c) and without them, and
+	// with / escaped as some encoders do.
+	func(s string) string {
+		b, _ := json.Marshal(s)
+		return unquote(string(b))
+	},
+	func(s string) string {
+		var sb strings.Builder
+		enc := json.NewEncoder(&sb)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(s)
+		return unquote(strings.TrimSuffix(sb.String(), "\n"))
+	},
+	func(s string) string {
+		b, _ := json.Marshal(s)
+		return strings.ReplaceAll(unquote(string(b)), "/", `\/`)
+	},
+	// URLs: a query or form value, and a path segment.
+	url.QueryEscape,
+	url.PathEscape,
+	// An HTML error page.
+	html.EscapeString,
+}
+
+// unquote drops the quotes around a quoted string, keeping its escapes.
+func unquote(q string) string {
+	if len(q) >= 2 {
+		return q[1 : len(q)-1]
 	}
-	return fs
+	return q
 }
 
 // credentials maps a canonical registry host (as name.Registry.RegistryStr

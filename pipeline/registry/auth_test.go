@@ -3,6 +3,7 @@ package registry_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -181,6 +182,8 @@ func TestCredentialOptionErrors(t *testing.T) {
 		{registry.WithCredentials("", user, password)},
 		{registry.WithCredentials("ghcr.io", "", password)},
 		{registry.WithCredentials("bad host!", user, password)},
+		{registry.WithCredentials("ghcr.io", "org:robot", password)},
+		{registry.WithCredentials("ghcr.io", "robot\n", password)},
 	} {
 		_, err := registry.New(opts...)
 		if !errors.Is(err, registry.ErrInvalidOption) {
@@ -237,4 +240,39 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// A password with quotes, backslashes, line ends, non-ASCII and characters
+// that URLs and HTML escape is redacted however the registry spells it
+// when it echoes it back: raw, Go-quoted, JSON-escaped, URL-escaped, as
+// the Basic header, with its line ends rewritten. The password's two ends
+// ("Zq9", "x7Q") survive every one of those escapes, so the check does
+// not depend on the client's own list of spellings.
+func TestEchoedPasswordRedactedInEverySpelling(t *testing.T) {
+	const pw = "Zq9\"pa\\ss\r\nwörd<&>'+/ %2Fx7Q"
+	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pw))
+	for _, auth := range []struct {
+		name string
+		opt  func(u, p string) regtest.Option
+	}{{"basic", regtest.WithBasicAuth}, {"token", regtest.WithTokenAuth}} {
+		for _, form := range regtest.Echoes() {
+			t.Run(auth.name+"/"+string(form), func(t *testing.T) {
+				srv := regtest.GGCR().Start(t, auth.opt(user, "another"), regtest.WithCredentialEcho(form))
+				c, _ := newClient(t, registry.WithCredentials(srv.Host, user, pw))
+				_, err := c.Inspect(context.Background(), srv.Ref("app:1"))
+				if !errors.Is(err, registry.ErrUnauthorized) {
+					t.Fatalf("err = %v, want ErrUnauthorized", err)
+				}
+				msg := err.Error() + fmt.Sprintf(" %+v %#v %q", err, err, err)
+				if !strings.Contains(msg, "[redacted]") {
+					t.Errorf("nothing was redacted, so nothing was echoed: %v", err)
+				}
+				for _, leak := range []string{"Zq9", "x7Q", basic, basic[:len(basic)-4]} {
+					if strings.Contains(msg, leak) {
+						t.Errorf("the error shows the password (%q): %s", leak, msg)
+					}
+				}
+			})
+		}
+	}
 }

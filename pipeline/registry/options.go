@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -89,12 +90,26 @@ func WithCredentials(host, username, password string) Option {
 		if username == "" || password == "" {
 			return fmt.Errorf("credentials for %q need both a username and a password", h)
 		}
+		if err := CheckUsername(username); err != nil {
+			return fmt.Errorf("credentials for %q: %w", h, err)
+		}
 		if _, dup := o.creds[h]; dup {
 			return fmt.Errorf("credentials for %q given twice", h)
 		}
 		o.creds[h] = newCredential(username, password)
 		return nil
 	}
+}
+
+// CheckUsername refuses a username that Basic authentication cannot
+// carry: Basic sends "user:password", so a ':' in the user would move
+// the rest of it into the password and the registry would answer 401
+// with no hint why (RFC 7617). Control characters are refused too.
+func CheckUsername(username string) error {
+	if i := strings.IndexFunc(username, func(r rune) bool { return r == ':' || r < 0x20 || r == 0x7f }); i >= 0 {
+		return fmt.Errorf("username %q contains %q, which Basic authentication cannot carry; give the account name alone (for a token, the user the registry expects, e.g. your GitHub user for GHCR)", username, username[i:i+1])
+	}
+	return nil
 }
 
 // WithInsecure lets the client speak plain HTTP to host, for a local
