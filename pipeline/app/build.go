@@ -15,6 +15,7 @@ import (
 
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/build"
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/registry"
 	"github.com/patchline/patchline/pipeline/release"
@@ -158,6 +159,10 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 	if invocation == "" {
 		invocation = randomID()
 	}
+	if strings.Contains(invocation, "://") {
+		// A CI run's URL, recorded in public provenance.
+		invocation = safetext.URL(invocation)
+	}
 	version := req.PatchlineVersion
 	if version == "" {
 		version = Version
@@ -244,8 +249,9 @@ var scpLike = regexp.MustCompile(`^(?:[A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):([^/\\]
 
 // PublicURL turns a git remote URL into the public form recorded in
 // annotations and provenance: scp-like and ssh:// remotes become https
-// URLs (without the SSH port), a trailing .git is dropped, and user
-// information (which may hold a token), query and fragment are removed.
+// URLs (without the SSH port), a trailing .git is dropped, and what may
+// hold a token (user information, the query, the fragment) is removed;
+// safetext.URL, which does the removing, also spells the URL in any error.
 func PublicURL(s string) (string, error) {
 	if s == "" {
 		return "", nil
@@ -253,12 +259,11 @@ func PublicURL(s string) (string, error) {
 	if m := scpLike.FindStringSubmatch(s); m != nil && !strings.Contains(s, "://") {
 		s = "ssh://" + m[1] + "/" + m[2]
 	}
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("%w: source URL %q is not a URL; give it like https://github.com/acme/app", ErrUsage, redactURL(s))
+	u, err := url.Parse(safetext.URL(s))
+	if err != nil || u.Host == "" || u.Scheme == "" {
+		return "", fmt.Errorf("%w: source URL %s is not a URL; give it like https://github.com/acme/app", ErrUsage, safetext.Quote(safetext.URL(s)))
 	}
 	u.User = nil
-	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
 	switch u.Scheme {
 	case "ssh", "git+ssh", "ssh+git", "git":
 		u.Scheme, u.Host = "https", u.Hostname()
@@ -266,15 +271,6 @@ func PublicURL(s string) (string, error) {
 	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), ".git")
 	u.RawPath = ""
 	return u.String(), nil
-}
-
-func redactURL(s string) string {
-	if i := strings.Index(s, "@"); i >= 0 {
-		if j := strings.Index(s, "://"); j >= 0 && j < i {
-			return s[:j+3] + "***" + s[i:]
-		}
-	}
-	return s
 }
 
 // ParseDockerConfig reads the auths of a Docker config.json: host →

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/internal/fixture"
 	"github.com/patchline/patchline/pipeline/internal/regtest"
 )
@@ -31,4 +32,71 @@ func TestUsernameWithColonRefused(t *testing.T) {
 		t.Errorf("the error shows the password: %v", err)
 	}
 	noRequests(t, e)
+}
+
+// A token in the query or fragment of --source-url is neither printed nor
+// recorded: the URL is kept without them, in the report, the annotations
+// and the provenance, and an unusable URL is refused without them too.
+func TestSourceURLTokensNeverShown(t *testing.T) {
+	for _, u := range []string{
+		"https://github.com/acme/app?access_token=Zq9SECRET",
+		"https://github.com/acme/app.git#Zq9SECRET",
+		"https://ci:Zq9SECRET@github.com/acme/app?x=Zq9SECRET#Zq9SECRET",
+	} {
+		t.Run(u, func(t *testing.T) {
+			e := fixture.New(t, regtest.GGCR())
+			req := request(e, "default")
+			req.Source.URL = u
+			req.InvocationID = "https://ci.example.com/runs/7?token=Zq9SECRET"
+			out, err := Release(ctx, req, "1.0.0")
+			if err != nil {
+				if strings.Contains(err.Error(), "Zq9SECRET") {
+					t.Fatalf("the error shows the token: %v", err)
+				}
+				t.Fatal(err)
+			}
+			if strings.Contains(out, "Zq9SECRET") {
+				t.Errorf("the report shows the token:\n%s", out)
+			}
+			im, _ := e.Index(e.Repo + ":1.0.0").IndexManifest()
+			if got := im.Annotations["org.opencontainers.image.source"]; got != "https://github.com/acme/app" {
+				t.Errorf("source annotation = %q", got)
+			}
+			for _, stmts := range provenanceOf(t, e, e.Repo+":1.0.0") {
+				if strings.Contains(stmts, "Zq9SECRET") {
+					t.Errorf("the provenance records the token")
+				}
+			}
+		})
+	}
+	for _, bad := range []string{"not a url?access_token=Zq9SECRET", "https://user:Zq9SECRET@/nohost#Zq9SECRET", "::?token=Zq9SECRET"} {
+		e := fixture.New(t, regtest.GGCR())
+		req := request(e, "default")
+		req.Source.URL = bad
+		_, err := Release(ctx, req, "1.0.0")
+		if err == nil || strings.Contains(err.Error(), "Zq9SECRET") {
+			t.Errorf("%q: err = %v, want a refusal without the token", bad, err)
+		}
+		noRequests(t, e)
+	}
+}
+
+// provenanceOf returns the predicates of every in-index attestation of the
+// image at ref, as text.
+func provenanceOf(t *testing.T, e *fixture.Env, ref string) []string {
+	t.Helper()
+	atts, err := attest.ReadIndexAttestations(e.Index(ref))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, stmts := range atts {
+		for _, st := range stmts {
+			out = append(out, string(st.Predicate))
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no attestations")
+	}
+	return out
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // secretName matches build-arg names that usually hold a credential, the
@@ -110,7 +112,7 @@ func (in ProvenanceInput) validate() error {
 func checkSourceURI(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return fmt.Errorf("%w: source uri %q is not an absolute URL such as https://github.com/acme/app", ErrInvalidProvenance, s)
+		return fmt.Errorf("%w: source uri %s is not an absolute URL such as https://github.com/acme/app", ErrInvalidProvenance, safetext.Quote(safetext.URL(s)))
 	}
 	if u.User != nil {
 		if _, hasPassword := u.User.Password(); hasPassword || u.Scheme != "ssh" {
@@ -118,7 +120,7 @@ func checkSourceURI(s string) error {
 		}
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%w: source uri %q has a query or fragment; pass the plain repository URL", ErrInvalidProvenance, u.Redacted())
+		return fmt.Errorf("%w: source uri %s has a query or fragment; pass the plain repository URL", ErrInvalidProvenance, safetext.Quote(safetext.URL(s)))
 	}
 	return nil
 }

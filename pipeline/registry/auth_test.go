@@ -276,3 +276,18 @@ func TestEchoedPasswordRedactedInEverySpelling(t *testing.T) {
 		}
 	}
 }
+
+// Registry errors name the request's URL without its query: an upload
+// location carries its session state there.
+func TestErrorsShowNoURLQuery(t *testing.T) {
+	srv := regtest.Distribution().Start(t)
+	srv.Inject(regtest.Fault{Match: regtest.Route("PATCH", "/blobs/uploads/"), Status: 400, Times: -1})
+	c, _ := newClient(t)
+	_, err := c.Push(context.Background(), srv.Ref("app:1"), regtest.Image(t))
+	if err == nil || !strings.Contains(err.Error(), "/blobs/uploads/") {
+		t.Fatalf("err = %v, want the upload named", err)
+	}
+	if strings.Contains(err.Error(), "_state") || strings.Contains(err.Error(), "?") {
+		t.Errorf("the error shows the upload's query: %v", err)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 var (
@@ -124,6 +126,12 @@ func (c *Client) fail(op, ref string, call *callState, err error) error {
 	sb.WriteString(cause)
 
 	msg, redacted := c.creds.redact(sb.String())
+	// URLs lose their query and fragment (an upload location's session
+	// state, a token a registry put in a Link); the cause keeps them, so
+	// it is unwrapped only when nothing had to be taken out.
+	if clean := safetext.URLs(msg); clean != msg {
+		msg, redacted = clean, true
+	}
 	e.msg = msg
 	e.wrapped = sentinels
 	if !redacted {

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // maxTagPages bounds a listing against a registry that never stops paging.
@@ -70,10 +72,10 @@ func (c *Client) Tags(ctx context.Context, repo string) ([]string, error) {
 		case link != "":
 			u, err := next.Parse(link)
 			if err != nil {
-				return nil, c.failf(op, repo, ErrBadResponse, "Link %q: %v", link, err)
+				return nil, c.failf(op, repo, ErrBadResponse, "Link %s: %v", safetext.Quote(safetext.URL(link)), err)
 			}
 			if u.Host != next.Host {
-				return nil, c.failf(op, repo, ErrBadResponse, "Link %q leaves the registry", link)
+				return nil, c.failf(op, repo, ErrBadResponse, "Link %s leaves the registry", safetext.Quote(safetext.URL(link)))
 			}
 			next = u
 		case c.pageSize > 0 && len(page) >= c.pageSize && fresh > 0:
@@ -110,7 +112,7 @@ func listPage(ctx context.Context, client *http.Client, u *url.URL) ([]string, s
 		Tags []string `json:"tags"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&body); err != nil {
-		return nil, "", fmt.Errorf("%w: tag list from %s: %w", ErrBadResponse, u.Redacted(), err)
+		return nil, "", fmt.Errorf("%w: tag list from %s: %w", ErrBadResponse, safetext.URL(u.String()), err)
 	}
 	return body.Tags, nextLink(resp.Header.Values("Link")), nil
 }
