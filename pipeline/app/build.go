@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,7 +110,10 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 		for _, img := range req.Images {
 			r, err := policy.ParseRepository(img)
 			if err != nil {
-				return in, nil, "", fmt.Errorf("%w: --image %v", ErrUsage, err)
+				return in, nil, "", fmt.Errorf("%w: --image: %v", ErrUsage, err)
+			}
+			if slices.Contains(repos, r) {
+				return in, nil, "", fmt.Errorf("%w: --image %s is given twice (as %s); give each repository once", ErrUsage, safetext.Quote(img), r)
 			}
 			repos = append(repos, r)
 		}

@@ -100,3 +100,51 @@ func provenanceOf(t *testing.T, e *fixture.Env, ref string) []string {
 	}
 	return out
 }
+
+// hostileRepositories are repository names that must never reach a
+// registry, each with what the refusal must say.
+var hostileRepositories = []struct{ name, want string }{
+	{"host//app", "empty path component"},
+	{"ghcr.io//app", "empty path component"},
+	{"ghcr.io/acme/app/", "empty path component"},
+	{"../x", "empty name part"},
+	{"ghcr.io/../x", "path component \"..\""},
+	{"http://ghcr.io/acme/app", "drop the scheme"},
+	{"-x.io/app", "host"},
+	{"127.0.0.1:99999/app", "port 99999"},
+	{"ghcr.io:/app", "port"},
+	{"GHCR.io/acme/app", "lower case"},
+	{"ghcr.io/Acme/app", "lower case"},
+	{"acme/app", "docker.io/acme/app"},
+	{"ghcr.io/acme/-app", "path component"},
+	{"ghcr.io/acme/app:1.0", "has a tag"},
+	{"ghcr.io/acme/app@sha256:" + strings.Repeat("a", 64), "has a digest"},
+	{"ghcr.io/ac me/app", "space"},
+	{"ghcr.io/" + strings.Repeat("a", 300), "255"},
+}
+
+// Every hostile repository name is refused, as --image and in a policy,
+// with the fix, before any request to any registry.
+func TestHostileRepositoryNamesRefused(t *testing.T) {
+	for _, tc := range hostileRepositories {
+		t.Run(tc.name, func(t *testing.T) {
+			e := fixture.New(t, regtest.GGCR())
+			e.Server.ResetCounts()
+			req := request(e, "default")
+			req.Images = []string{tc.name}
+			_, err := Release(ctx, req, "1.0.0")
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "--image") {
+				t.Errorf("--image %s: err = %v, want it to say %q", tc.name, err, tc.want)
+			}
+			noRequests(t, e)
+
+			pol := "version: 1\nrepositories: [" + strconvQuote(tc.name) + "]\n"
+			out, err := CheckPolicy(PolicySource{File: "p.yaml", Read: files(map[string]string{"p.yaml": pol})}, "")
+			if err == nil || !strings.Contains(out, tc.want) || !strings.Contains(out, "p.yaml:2:") {
+				t.Errorf("policy repositories: %v\n%s", err, out)
+			}
+		})
+	}
+}
+
+func strconvQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }

@@ -9,7 +9,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
+	"github.com/patchline/patchline/pipeline/reponame"
 	"github.com/patchline/patchline/pipeline/tagname"
 	"github.com/patchline/patchline/pipeline/version"
 )
@@ -67,19 +69,19 @@ func (l *loader) repositories(n *yaml.Node, path string) []string {
 	return out
 }
 
-// ParseRepository checks an image repository reference such as
-// ghcr.io/acme/app and returns its canonical form. Tags and digests are
-// refused: the policy decides the tags.
+// ParseRepository checks an image repository name such as
+// ghcr.io/acme/app strictly (see package reponame: the registry host must
+// be written, and every part must follow the distribution spec's grammar)
+// and returns its canonical form, Docker Hub spelled index.docker.io.
+// Tags and digests are refused: the policy decides the tags.
 func ParseRepository(s string) (string, error) {
-	if strings.ContainsAny(s, "@") {
-		return "", fmt.Errorf("repository %q has a digest; give the repository alone, e.g. %q", s, strings.SplitN(s, "@", 2)[0])
-	}
-	if i := strings.LastIndexByte(s, ':'); i > strings.LastIndexByte(s, '/') && i >= 0 {
-		return "", fmt.Errorf("repository %q has a tag; give the repository alone, e.g. %q, and let the policy choose tags", s, s[:i])
-	}
-	repo, err := name.NewRepository(s)
+	n, err := reponame.Parse(s)
 	if err != nil {
-		return "", fmt.Errorf("repository %q is not a valid image repository (%v); write it like ghcr.io/acme/app or docker.io/acme/app", s, err)
+		return "", err
+	}
+	repo, err := name.NewRepository(n.String(), name.StrictValidation)
+	if err != nil {
+		return "", fmt.Errorf("%w %s: %v; write it like ghcr.io/acme/app or docker.io/acme/app", reponame.ErrInvalid, safetext.Quote(s), err)
 	}
 	return repo.Name(), nil
 }

@@ -151,7 +151,7 @@ func TestMalformed(t *testing.T) {
 		{"merge key", "version: 1\nbase: &b {sbom: spdx}\n", 2, []string{"unknown key"}},
 		{"repository with tag", "version: 1\nrepositories: [ghcr.io/acme/app:1.0]\n", 2, []string{"has a tag", `"ghcr.io/acme/app"`}},
 		{"repository with digest", "version: 1\nrepositories: [\"ghcr.io/acme/app@sha256:abc\"]\n", 2, []string{"has a digest"}},
-		{"repository uppercase", "version: 1\nrepositories: [ghcr.io/Acme/App]\n", 2, []string{`"ghcr.io/Acme/App"`, "not a valid image repository"}},
+		{"repository uppercase", "version: 1\nrepositories: [ghcr.io/Acme/App]\n", 2, []string{`"ghcr.io/Acme/App"`, "lower case", `"acme"`}},
 		{"repositories not a list", "version: 1\nrepositories: ghcr.io/acme/app\n", 2, []string{"expected a list", "[ghcr.io/acme/app]"}},
 		{"platform no arch", "version: 1\nplatforms: [linux]\n", 2, []string{`"linux"`, "os/arch"}},
 		{"platform typo", "version: 1\nplatforms: [linux/amd46]\n", 2, []string{`"amd46"`, "did you mean linux/amd64"}},
@@ -254,7 +254,7 @@ func TestAllProblemsReportedAtOnce(t *testing.T) {
 func TestParseRepository(t *testing.T) {
 	for in, want := range map[string]string{
 		"ghcr.io/acme/app":       "ghcr.io/acme/app",
-		"acme/app":               "index.docker.io/acme/app",
+		"docker.io/acme/app":     "index.docker.io/acme/app",
 		"localhost:5000/app":     "localhost:5000/app",
 		"registry:5000/team/app": "registry:5000/team/app",
 	} {
@@ -262,5 +262,10 @@ func TestParseRepository(t *testing.T) {
 		if err != nil || got != want {
 			t.Errorf("ParseRepository(%q) = %q, %v; want %q", in, got, err, want)
 		}
+	}
+	// Docker would read acme/app as Docker Hub's; a release does not
+	// guess where it publishes.
+	if _, err := ParseRepository("acme/app"); err == nil || !strings.Contains(err.Error(), "docker.io/acme/app") {
+		t.Errorf("acme/app: %v, want the explicit spelling suggested", err)
 	}
 }

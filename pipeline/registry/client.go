@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/patchline/patchline/pipeline/reponame"
 )
 
 // Client talks to one or more registries with per-host credentials, one
@@ -88,11 +90,17 @@ func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
 // ParseReference parses s ("debian:bookworm-slim", "ghcr.io/o/a@sha256:…")
 // with the client's per-host settings: a host given to WithInsecure is
-// reached over plain HTTP.
+// reached over plain HTTP. The registry host and the repository path are
+// held to the distribution spec's grammar (package reponame), which
+// go-containerregistry's parser is not: it takes "ghcr.io//app" and pushes
+// to the repository "/app".
 func (c *Client) ParseReference(s string) (name.Reference, error) {
 	ref, err := name.ParseReference(s)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidReference, err)
+	}
+	if err := checkRepository(ref.Context()); err != nil {
+		return nil, err
 	}
 	if c.insecure[ref.Context().RegistryStr()] {
 		if ref, err = name.ParseReference(s, name.Insecure); err != nil {
@@ -108,12 +116,27 @@ func (c *Client) ParseRepository(s string) (name.Repository, error) {
 	if err != nil {
 		return name.Repository{}, fmt.Errorf("%w: %w", ErrInvalidReference, err)
 	}
+	if err := checkRepository(repo); err != nil {
+		return name.Repository{}, err
+	}
 	if c.insecure[repo.RegistryStr()] {
 		if repo, err = name.NewRepository(s, name.Insecure); err != nil {
 			return name.Repository{}, fmt.Errorf("%w: %w", ErrInvalidReference, err)
 		}
 	}
 	return repo, nil
+}
+
+// checkRepository holds a parsed repository to the distribution spec's
+// grammar. A host is compared in lower case, as DNS does.
+func checkRepository(r name.Repository) error {
+	if err := reponame.CheckHost(strings.ToLower(r.RegistryStr())); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidReference, err)
+	}
+	if err := reponame.CheckPath(r.RepositoryStr()); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidReference, err)
+	}
+	return nil
 }
 
 // begin starts a client call: its requests share one wait budget and one

@@ -72,3 +72,29 @@ func TestRedirectLoopIsBounded(t *testing.T) {
 		})
 	}
 }
+
+// A repository name go-containerregistry's parser takes but the
+// distribution spec does not is refused by every client call before a
+// request is sent: "host//app" would otherwise be written to "/app".
+func TestHostileNamesRefusedBeforeAnyRequest(t *testing.T) {
+	srv := regtest.GGCR().Start(t)
+	srv.SeedImage(t, "app:1")
+	m := seededManifest(t, srv)
+	c, _ := newClient(t)
+	ctx := context.Background()
+	for _, repo := range []string{srv.Host + "//app", srv.Host + "/app/", srv.Host + "/../x", srv.Host + "/-app", "127.0.0.1:99999/app", "-x.io/app"} {
+		_, perr := c.Push(ctx, repo+":1", regtest.Image(t))
+		terr := c.Tag(ctx, repo, "latest", m)
+		_, rerr := c.Resolve(ctx, repo+":1")
+		_, lerr := c.Tags(ctx, repo)
+		_, oerr := c.RemoteOptions(ctx, repo, true)
+		for _, err := range []error{perr, terr, rerr, lerr, oerr} {
+			if !errors.Is(err, registry.ErrInvalidReference) {
+				t.Errorf("%s: err = %v, want ErrInvalidReference", repo, err)
+			}
+		}
+	}
+	if n := srv.Counts().Total(); n != 0 {
+		t.Errorf("hostile names reached the registry: %s", srv.Counts())
+	}
+}
