@@ -87,10 +87,8 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 	if err != nil {
 		return in, nil, "", err
 	}
-	for _, pl := range req.Platforms {
-		if _, err := policy.ParsePlatform(pl); err != nil {
-			return in, nil, "", fmt.Errorf("%w: --platform %v", ErrUsage, err)
-		}
+	if err := policy.CheckPlatforms("--platform", req.Platforms); err != nil {
+		return in, nil, "", fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	args, err := build.ParseArgs(req.BuildArgs)
 	if err != nil {

@@ -148,3 +148,27 @@ func TestHostileRepositoryNamesRefused(t *testing.T) {
 }
 
 func strconvQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
+
+// The same platform twice would publish an index with two identical
+// entries; it is refused as an argument as the policy loader refuses it,
+// also when spelt two ways (arm64 is arm64/v8).
+func TestDuplicatePlatformRefused(t *testing.T) {
+	for _, ps := range [][]string{
+		{"linux/amd64", "linux/amd64"},
+		{"linux/arm64", "linux/amd64", "linux/arm64/v8"},
+	} {
+		e := fixture.New(t, regtest.GGCR())
+		e.Server.ResetCounts()
+		req := request(e, "default")
+		req.Platforms = ps
+		_, err := Release(ctx, req, "1.0.0")
+		if err == nil || !strings.Contains(err.Error(), "--platform") || !strings.Contains(err.Error(), "twice") {
+			t.Errorf("%v: err = %v, want the duplicate refused", ps, err)
+		}
+		noRequests(t, e)
+	}
+	pol := "version: 1\nplatforms: [linux/arm64, linux/arm64/v8]\n"
+	if _, err := LoadPolicy(PolicySource{File: "p.yaml", Read: files(map[string]string{"p.yaml": pol})}); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("policy: %v", err)
+	}
+}

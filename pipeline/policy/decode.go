@@ -135,6 +135,35 @@ func ParsePlatform(s string) (string, error) {
 	return s, nil
 }
 
+// PlatformKey is the platform a name stands for, for finding the same
+// platform written twice: arm64 and arm64/v8 are one platform, as
+// registries and BuildKit read them.
+func PlatformKey(s string) string {
+	if rest, ok := strings.CutSuffix(s, "/arm64/v8"); ok {
+		return rest + "/arm64"
+	}
+	return s
+}
+
+// CheckPlatforms parses every platform and refuses one given twice, in
+// any spelling. what names the source in messages ("--platform").
+func CheckPlatforms(what string, platforms []string) error {
+	seen := map[string]string{}
+	for _, p := range platforms {
+		if _, err := ParsePlatform(p); err != nil {
+			return fmt.Errorf("%s %w", what, err)
+		}
+		if first, dup := seen[PlatformKey(p)]; dup {
+			if first == p {
+				return fmt.Errorf("%s %s is given twice; give each platform once", what, p)
+			}
+			return fmt.Errorf("%s %s and %s name the same platform, given twice; give each platform once", what, first, p)
+		}
+		seen[PlatformKey(p)] = p
+	}
+	return nil
+}
+
 func (l *loader) platforms(n *yaml.Node, path string) []string {
 	items, nodes, ok := l.list(n, path)
 	if !ok {
@@ -153,11 +182,11 @@ func (l *loader) platforms(n *yaml.Node, path string) []string {
 			l.Add(nodes[i], ip, "%v", err)
 			continue
 		}
-		if seen[pl] {
-			l.Add(nodes[i], ip, "%q is listed twice", s)
+		if seen[PlatformKey(pl)] {
+			l.Add(nodes[i], ip, "%q is listed twice (arm64 and arm64/v8 are one platform)", s)
 			continue
 		}
-		seen[pl] = true
+		seen[PlatformKey(pl)] = true
 		out = append(out, pl)
 	}
 	return out

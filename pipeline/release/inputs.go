@@ -90,11 +90,11 @@ func (in Inputs) platforms() ([]v1.Platform, error) {
 	if len(in.Platforms) > 0 {
 		names = in.Platforms
 	}
+	if err := policy.CheckPlatforms("platform", names); err != nil {
+		return nil, err
+	}
 	out := make([]v1.Platform, 0, len(names))
 	for _, n := range names {
-		if _, err := policy.ParsePlatform(n); err != nil {
-			return nil, err
-		}
 		p, err := build.ParsePlatform(n)
 		if err != nil {
 			return nil, err
