@@ -3,7 +3,47 @@ package dockerfile
 import (
 	"slices"
 	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
+
+// MaxExpansion is the most text one variable expansion may produce: far
+// more than any image reference or platform, and small enough that a few
+// lines of ARG A2=${A1}${A1} cannot make a Dockerfile take minutes and
+// gigabytes to read.
+const MaxExpansion = 64 << 10
+
+// expandWord expands word in scope as BuildKit would, but stops handing
+// out variable values once they add up to more than MaxExpansion bytes,
+// so the work is bounded by the cap however many references the word
+// holds. tooLarge reports that the result would have passed the cap.
+func expandWord(lex *shell.Lex, word string, scope shell.EnvGetter) (r shell.ProcessWordResult, tooLarge bool, err error) {
+	lim := &limitedEnv{inner: scope, left: MaxExpansion}
+	r, err = lex.ProcessWordWithMatches(word, lim)
+	return r, lim.over || len(r.Result) > MaxExpansion, err
+}
+
+// limitedEnv is a scope that answers as its inner one until the values
+// it handed out pass a budget, and with empty values after.
+type limitedEnv struct {
+	inner shell.EnvGetter
+	left  int
+	over  bool
+}
+
+func (l *limitedEnv) Get(key string) (string, bool) {
+	v, ok := l.inner.Get(key)
+	if !ok {
+		return "", false
+	}
+	if l.left -= len(v); l.left < 0 {
+		l.over = true
+		return "", true
+	}
+	return v, true
+}
+
+func (l *limitedEnv) Keys() []string { return l.inner.Keys() }
 
 // env is an ordered variable scope that BuildKit's shell lexer can read
 // (it implements shell.EnvGetter). Global ARGs form such a scope, and FROM

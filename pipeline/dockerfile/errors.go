@@ -3,6 +3,8 @@ package dockerfile
 import (
 	"errors"
 	"fmt"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // Sentinel errors. Every error this package returns wraps exactly one of
@@ -42,6 +44,9 @@ var (
 	// ErrMissingDigest means Pin was not given a digest for an image the
 	// target depends on.
 	ErrMissingDigest = errors.New("missing digest")
+	// ErrTooLarge means the file is larger than MaxFileSize, or a variable
+	// expansion would grow past MaxExpansion.
+	ErrTooLarge = errors.New("expansion too large")
 	// ErrInvalidOption means an Option was given a value it cannot use.
 	ErrInvalidOption = errors.New("invalid option")
 )
@@ -70,6 +75,13 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // errorf builds an *Error at line from a format that contains one %w.
+// Text arguments (the file's own values, echoed) are cut to a readable
+// length: a 60 KB ARG value must not become a 60 KB message.
 func errorf(file string, line int, format string, args ...any) error {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = safetext.Clip(s)
+		}
+	}
 	return &Error{File: file, Line: line, Err: fmt.Errorf(format, args...)}
 }

@@ -32,7 +32,11 @@ func (b *builder) evalArgs() error {
 			a.Value, a.Overridden = &v, true
 		}
 		if a.Default != nil {
-			r, err := b.lex.ProcessWordWithMatches(*a.Default, b.scope)
+			r, tooLarge, err := expandWord(b.lex, *a.Default, b.scope)
+			if tooLarge {
+				return b.errorf(a.Line, "ARG %s: its default expands to more than %d KiB (%w); a value that large cannot be part of an image reference, so check the ARGs it uses (%s)",
+					a.Name, MaxExpansion>>10, ErrTooLarge, strings.Join(sortedKeys(r.Matched), ", "))
+			}
 			if err != nil {
 				return b.errorf(a.Line, "ARG %s=%q: %w: %v", a.Name, *a.Default, ErrSyntax, err)
 			}
@@ -82,7 +86,7 @@ func (b *builder) evalStages() error {
 		// A FROM names an earlier stage only by its exact (lowercase)
 		// name, and only stages above it: BuildKit registers stages in
 		// order and compares the expanded text as is.
-		if j := slices.IndexFunc(b.stages[:i], func(s Stage) bool { return s.Name != "" && s.Name == st.Expanded }); j >= 0 {
+		if j, ok := b.byName[st.Expanded]; ok && j < i {
 			st.Kind, st.BaseStage = BaseStage, j
 			b.deps[i][j] = true
 			continue
@@ -129,7 +133,11 @@ func (b *builder) refHint(expr, expanded string, stage int) string {
 // every variable the expression refers to, set or not (${TAG:-bookworm}
 // depends on TAG even while TAG is unset).
 func (b *builder) expand(what string, line int, expr string) (string, []string, error) {
-	r, err := b.lex.ProcessWordWithMatches(expr, b.scope)
+	r, tooLarge, err := expandWord(b.lex, expr, b.scope)
+	if tooLarge {
+		return "", nil, b.errorf(line, "%s%q: it expands to more than %d KiB (%w); check the ARGs it uses (%s)",
+			spaced(what), expr, MaxExpansion>>10, ErrTooLarge, strings.Join(sortedKeys(r.Matched), ", "))
+	}
 	if len(r.Unmatched) > 0 && (err != nil || r.Result == "" || !b.usable(what, r.Result)) {
 		names := sortedKeys(r.Unmatched)
 		return "", nil, b.errorf(line, "%s%q: ARG %s has no value (%w); %s", spaced(what), expr, strings.Join(names, ", "), ErrUndefinedArg, b.argAdvice(names))

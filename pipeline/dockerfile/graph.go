@@ -31,10 +31,13 @@ func (b *builder) evalRefs() error {
 	return nil
 }
 
-// stageIndex finds a stage by name, case-insensitively; -1 if none.
+// stageIndex finds a stage by name, case-insensitively (names are kept in
+// lower case); -1 if none.
 func (b *builder) stageIndex(name string) int {
-	name = strings.ToLower(name)
-	return slices.IndexFunc(b.stages, func(s Stage) bool { return s.Name != "" && s.Name == name })
+	if j, ok := b.byName[strings.ToLower(name)]; ok {
+		return j
+	}
+	return -1
 }
 
 // stageList names the stages for an error message.

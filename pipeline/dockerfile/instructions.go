@@ -58,12 +58,11 @@ func (b *builder) from(n *parser.Node) error {
 			return b.errorf(line, "AS %q: %w: a stage name starts with a letter and contains only letters, digits, '-', '_' and '.'",
 				ws[2], ErrInvalidStageName)
 		}
-		for _, prev := range b.stages {
-			if prev.Name == st.Name {
-				return b.errorf(line, "AS %q: %w: stage %q is already defined on line %d; rename one of them",
-					ws[2], ErrDuplicateStage, st.Name, prev.Line)
-			}
+		if j, dup := b.byName[st.Name]; dup {
+			return b.errorf(line, "AS %q: %w: stage %q is already defined on line %d; rename one of them",
+				ws[2], ErrDuplicateStage, st.Name, b.stages[j].Line)
 		}
+		b.byName[st.Name] = st.Index
 	}
 	s := site{}
 	if ll, ok := b.logical(n); ok {

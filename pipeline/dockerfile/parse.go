@@ -38,6 +38,12 @@ var knownInstructions = map[string]bool{
 // validStageName is BuildKit's rule for AS names.
 var validStageName = regexp.MustCompile(`^[a-z][a-z0-9-_.]*$`)
 
+// MaxFileSize is the largest Dockerfile Parse reads. Real Dockerfiles are
+// a few kilobytes; the cap keeps the time a hostile one takes bounded
+// (parsing is linear: a file of 10,000 stages, about 400 KB, parses and
+// pins in a fraction of a second; see BenchmarkManyStages).
+const MaxFileSize = 1 << 20
+
 // Parse parses a Dockerfile with BuildKit's parser and evaluates its FROM
 // lines the way BuildKit would for the given options: global ARGs with
 // build-arg overrides, variable expansion, stage references, --platform and
@@ -47,15 +53,19 @@ func Parse(src []byte, opts ...Option) (*Dockerfile, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(src) > MaxFileSize {
+		return nil, errorf(o.filename, 0, "the file is %d KiB, more than the %d KiB a Dockerfile may have here (%w); check that --dockerfile names the Dockerfile", len(src)>>10, MaxFileSize>>10, ErrTooLarge)
+	}
 	src = bytes.Clone(src) // the caller may reuse its buffer
 	res, err := parser.Parse(bytes.NewReader(src))
 	if err != nil {
 		return nil, parseError(o.filename, err)
 	}
 	b := &builder{
-		o:   o,
-		src: newSource(src, res.EscapeToken),
-		lex: shell.NewLex(res.EscapeToken),
+		o:      o,
+		src:    newSource(src, res.EscapeToken),
+		lex:    shell.NewLex(res.EscapeToken),
+		byName: map[string]int{},
 	}
 	for _, n := range res.AST.Children {
 		if err := b.instruction(n); err != nil {
@@ -111,6 +121,7 @@ type builder struct {
 	argSites  []site
 	argLits   []bool
 	stages    []Stage
+	byName    map[string]int // stage name -> index, for lookups in constant time
 	fromSites []site
 	refs      []pendingRef
 	deps      []map[int]bool // per stage: stages it needs

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // Reference is an external image reference, normalised so that the many
@@ -38,7 +40,7 @@ var digestPattern = regexp.MustCompile(`^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{12
 // Renovate writes pins, because the tag is what a refresh resolves again.
 func ParseReference(s string) (Reference, error) {
 	bad := func(err error) (Reference, error) {
-		return Reference{}, fmt.Errorf("%w %q: %v", ErrInvalidReference, s, err)
+		return Reference{}, fmt.Errorf("%w %s: %v", ErrInvalidReference, safetext.Quote(s), err)
 	}
 	if s == "" {
 		return bad(fmt.Errorf("it is empty"))
@@ -91,7 +93,7 @@ var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 
 func checkTag(ref, tag string) error {
 	if tag != "" && !tagPattern.MatchString(tag) {
-		return fmt.Errorf("%w %q: tag %q must start with a letter, digit or '_'", ErrInvalidReference, ref, tag)
+		return fmt.Errorf("%w %s: tag %s must start with a letter, digit or '_'", ErrInvalidReference, safetext.Quote(ref), safetext.Quote(tag))
 	}
 	return nil
 }

@@ -69,8 +69,8 @@ func (p *pinner) rewrite(s site, val, want string, scope *env) bool {
 	}
 	lex := p.d.newLex()
 	for _, cand := range candidates {
-		got, _, err := lex.ProcessWord(cand, scope)
-		if err != nil || got != want {
+		r, tooLarge, err := expandWord(lex, cand, scope)
+		if err != nil || tooLarge || r.Result != want {
 			continue
 		}
 		if prev, ok := p.edits[at]; ok && prev != cand {

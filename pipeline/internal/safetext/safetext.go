@@ -60,10 +60,10 @@ func URLs(msg string) string {
 	return urlInText.ReplaceAllStringFunc(msg, URL)
 }
 
-// MaxValue is how much of a value Quote and Clip show: enough to
-// recognise it, short enough that one bad value does not bury the rest of
-// a message.
-const MaxValue = 120
+// MaxValue is how much of a value Quote and Clip show: all of any real
+// image reference, tag or URL, and short enough that one bad value does
+// not bury the rest of a message.
+const MaxValue = 512
 
 // Clip returns s cut to at most MaxValue bytes (on a character boundary)
 // with a note of how much was left out.
