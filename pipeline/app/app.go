@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/patchline/patchline/pipeline/policy"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // ErrUsage is wrapped by errors about how a command was called.
@@ -47,14 +49,14 @@ func LoadPolicy(src PolicySource) (*policy.Policy, error) {
 	}
 	data, ok, err := src.Read(file)
 	if err != nil {
-		return nil, fmt.Errorf("reading policy file %q: %w", file, err)
+		return nil, fmt.Errorf("reading policy file %s: %w", safetext.Quote(file), err)
 	}
 	if !ok {
 		if src.File == "" {
 			return policy.Preset("default")
 		}
-		return nil, fmt.Errorf("%w: policy file %q is not in the source directory; check --policy (the path is relative to --source) or use --preset %s",
-			ErrUsage, src.File, strings.Join(policy.PresetNames(), "|"))
+		return nil, fmt.Errorf("%w: policy file %s is not in the source directory; check --policy (the path is relative to --source) or use --preset %s",
+			ErrUsage, safetext.Quote(src.File), strings.Join(policy.PresetNames(), "|"))
 	}
 	return policy.Parse(file, data)
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -95,7 +96,7 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 		return in, nil, "", fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	if req.Source.Commit != "" && !fullCommit.MatchString(req.Source.Commit) {
-		return in, nil, "", fmt.Errorf("%w: source commit %q is not a full lowercase commit id", ErrUsage, req.Source.Commit)
+		return in, nil, "", fmt.Errorf("%w: source commit %s is not a full lowercase commit id", ErrUsage, safetext.Quote(req.Source.Commit))
 	}
 	src := req.Source
 	src.URL, err = PublicURL(src.URL)
@@ -173,6 +174,9 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 	if dockerfile == "" {
 		dockerfile = "Dockerfile"
 	}
+	if err := checkSourcePath(dockerfile); err != nil {
+		return in, nil, "", fmt.Errorf("%w: --dockerfile %v", ErrUsage, err)
+	}
 	in = release.Inputs{
 		Policy:           p,
 		Registry:         client,
@@ -219,6 +223,21 @@ func dockerConfigOptions(config string) ([]registry.Option, error) {
 		opts = append(opts, registry.WithCredentials(host, c[0], c[1]))
 	}
 	return opts, nil
+}
+
+// checkSourcePath refuses a path that cannot name a file in the source
+// directory: absolute, leaving it with "..", or longer than any path a
+// file system takes.
+func checkSourcePath(p string) error {
+	switch {
+	case len(p) > 4096:
+		return fmt.Errorf("%s is %d bytes long; give the path of a file in the source directory", safetext.Quote(p), len(p))
+	case path.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/.."):
+		return fmt.Errorf("%s is outside the source directory; give a path relative to --source, e.g. Dockerfile or docker/app.Dockerfile", safetext.Quote(p))
+	case strings.ContainsRune(p, 0):
+		return fmt.Errorf("%s holds a NUL byte", safetext.Quote(p))
+	}
+	return nil
 }
 
 // randomID names one run in provenance when the caller gave no id (such as
@@ -299,19 +318,19 @@ func ParseDockerConfig(s string) (map[string][2]string, error) {
 		if a.Auth != "" {
 			raw, err := base64.StdEncoding.DecodeString(a.Auth)
 			if err != nil {
-				return nil, fmt.Errorf("%w: the docker config entry for %s has an auth value that is not base64", ErrUsage, h)
+				return nil, fmt.Errorf("%w: the docker config entry for %s has an auth value that is not base64", ErrUsage, safetext.Clip(h))
 			}
 			var ok bool
 			user, pass, ok = strings.Cut(string(raw), ":")
 			if !ok {
-				return nil, fmt.Errorf("%w: the docker config entry for %s has an auth value that is not user:password", ErrUsage, h)
+				return nil, fmt.Errorf("%w: the docker config entry for %s has an auth value that is not user:password", ErrUsage, safetext.Clip(h))
 			}
 		}
 		if user == "" || pass == "" {
 			if a.IdentityToken != "" {
 				user, pass = "<token>", a.IdentityToken
 			} else {
-				return nil, fmt.Errorf("%w: the docker config entry for %s has no credentials", ErrUsage, h)
+				return nil, fmt.Errorf("%w: the docker config entry for %s has no credentials", ErrUsage, safetext.Clip(h))
 			}
 		}
 		out[h] = [2]string{user, pass}

@@ -172,3 +172,81 @@ func TestDuplicatePlatformRefused(t *testing.T) {
 		t.Errorf("policy: %v", err)
 	}
 }
+
+// maxMessage is the longest error a hostile value may produce: every
+// value a message echoes is cut to a readable length, and a file lists
+// at most yamlcheck.MaxProblems problems.
+const maxMessage = 8 << 10
+
+// A huge value in any argument or policy field gives a short error, not
+// one that repeats the value.
+func TestHugeValuesGiveShortErrors(t *testing.T) {
+	huge := strings.Repeat("x", 5<<20)
+	constraint := strings.TrimSuffix(strings.Repeat(">= 1.0.0, ", 5000), ", ")
+	e := fixture.New(t, regtest.GGCR())
+	check := func(what string, err error) {
+		t.Helper()
+		if err == nil {
+			t.Errorf("%s: no error", what)
+			return
+		}
+		if n := len(err.Error()); n > maxMessage {
+			t.Errorf("%s: a %d-byte message: %.200s", what, n, err)
+		}
+	}
+	args := map[string]func(*BuildRequest, *string){
+		"version":      func(r *BuildRequest, v *string) { *v = huge },
+		"--image":      func(r *BuildRequest, _ *string) { r.Images = []string{"ghcr.io/" + huge} },
+		"--platform":   func(r *BuildRequest, _ *string) { r.Platforms = []string{"linux/" + huge} },
+		"--build-arg":  func(r *BuildRequest, _ *string) { r.BuildArgs = []string{huge} },
+		"--date":       func(r *BuildRequest, _ *string) { r.Date = huge },
+		"--format":     func(r *BuildRequest, _ *string) { r.Format = huge },
+		"--policy":     func(r *BuildRequest, _ *string) { r.Policy = PolicySource{File: huge, Read: files(nil)} },
+		"--preset":     func(r *BuildRequest, _ *string) { r.Policy = PolicySource{Preset: huge} },
+		"--username":   func(r *BuildRequest, _ *string) { r.Username, r.Password = huge+":", "p" },
+		"--source-url": func(r *BuildRequest, _ *string) { r.Source.URL = huge },
+		"commit":       func(r *BuildRequest, _ *string) { r.Source.Commit = huge },
+		"--dockerfile": func(r *BuildRequest, _ *string) { r.Dockerfile = huge },
+		"--target":     func(r *BuildRequest, _ *string) { r.Target = huge },
+		"docker config": func(r *BuildRequest, _ *string) {
+			r.DockerConfig = `{"auths":{"` + huge + `":{}}}`
+		},
+	}
+	for what, set := range args {
+		e := fixture.New(t, regtest.GGCR())
+		req := request(e, "default")
+		version := "1.0.0"
+		set(&req, &version)
+		_, err := Release(ctx, req, version)
+		check(what, err)
+	}
+	req := request(e, "default")
+	_, err := Edge(ctx, req, "feature/"+huge+"/x..y", fixture.Commit)
+	check("--branch", err)
+	_, err = Edge(ctx, req, "main", huge)
+	check("--sha", err)
+	_, err = Rollback(ctx, req, huge, "1.0.0")
+	check("--line", err)
+	_, err = Rollback(ctx, req, "1.0", huge)
+	check("--to", err)
+
+	for what, pol := range map[string]string{
+		"scalar":         "version: 1\ntags:\n  exact: \"" + huge + "\"\n",
+		"key":            "version: 1\n" + huge + ": 1\n",
+		"repository":     "version: 1\nrepositories: [\"" + huge + "\"]\n",
+		"date":           "version: 1\nsupport:\n  eol:\n    \"1.0\": " + huge + "\n",
+		"number":         "version: 1\nsupport:\n  newest_lines: " + huge + "\n",
+		"bad constraint": "version: 1\nsupport:\n  constraint: \"" + constraint + ", ~~\"\n",
+		"many problems":  "version: 1\n" + strings.Repeat("unknown_key_that_repeats: 1\n", 20000),
+	} {
+		p := PolicySource{File: "p.yaml", Read: files(map[string]string{"p.yaml": pol})}
+		_, err := LoadPolicy(p)
+		check("policy "+what, err)
+		out, err := CheckPolicy(p, "")
+		check("check-policy "+what, err)
+		if len(out) > maxMessage {
+			t.Errorf("check-policy %s: a %d-byte report", what, len(out))
+		}
+	}
+
+}

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // ErrBuild is wrapped by build failures.
@@ -98,10 +100,10 @@ func ParseArgs(args []string) ([]Arg, error) {
 	for _, a := range args {
 		name, value, ok := strings.Cut(a, "=")
 		if !ok || name == "" || strings.ContainsAny(name, " \t") {
-			return nil, fmt.Errorf("build arg %q: write it as NAME=VALUE, e.g. --build-arg GO_VERSION=1.26", a)
+			return nil, fmt.Errorf("build arg %s: write it as NAME=VALUE, e.g. --build-arg GO_VERSION=1.26", safetext.Quote(a))
 		}
 		if seen[name] {
-			return nil, fmt.Errorf("build arg %s is given twice; keep one", name)
+			return nil, fmt.Errorf("build arg %s is given twice; keep one", safetext.Clip(name))
 		}
 		seen[name] = true
 		out = append(out, Arg{Name: name, Value: value})

@@ -273,3 +273,25 @@ func TestRuleRefusesBothSpellingsInEitherOrder(t *testing.T) {
 		}
 	}
 }
+
+// A huge value in an override file gives a short message, and a file full
+// of mistakes lists the first of them and counts the rest.
+func TestHugeOverridesGiveShortErrors(t *testing.T) {
+	huge := strings.Repeat("x", 1<<20)
+	for name, doc := range map[string]string{
+		"product name": head + "  " + huge + ":\n    cycles: []\n",
+		"date":         head + "  debian:\n    cycles:\n      - cycle: \"12\"\n        eol: " + huge + "\n",
+		"link":         head + "  debian:\n    cycles:\n      - cycle: \"12\"\n        eol: false\n        link: \"" + huge + "\"\n",
+		"pattern":      head + "  debian:\n    match:\n      - repositoryPattern: \"(" + huge + "\"\n",
+		"many keys":    strings.Repeat("unknown_key: 1\n", 5000),
+	} {
+		_, err := Load("o.yaml", []byte(doc))
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		if n := len(err.Error()); n > 8<<10 {
+			t.Errorf("%s: a %d-byte message: %.200s", name, n, err)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/version"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // LineStatus says whether a release line is kept patched.
@@ -98,7 +100,7 @@ func ComputeLines(p *policy.Policy, releases []version.Version, today time.Time)
 		switch {
 		case p.Support.Constraint != nil && !p.Support.Constraint.Check(info.Newest.Semver()):
 			info.Status = LineUnsupported
-			info.Reason = fmt.Sprintf("%s does not satisfy the support constraint %q", info.Newest, p.Support.ConstraintText)
+			info.Reason = fmt.Sprintf("%s does not satisfy the support constraint %s", info.Newest, safetext.Quote(p.Support.ConstraintText))
 		case p.Support.NewestLines > 0 && kept >= p.Support.NewestLines:
 			info.Status = LineUnsupported
 			info.Reason = fmt.Sprintf("only the newest %d lines are supported", p.Support.NewestLines)

@@ -102,12 +102,13 @@ var knownArch = map[string][]string{
 
 // ParsePlatform checks an os/arch[/variant] platform such as linux/arm64.
 func ParsePlatform(s string) (string, error) {
+	q := safetext.Quote
 	parts := strings.Split(s, "/")
 	if len(parts) < 2 || len(parts) > 3 {
-		return "", fmt.Errorf("platform %q: write it as os/arch or os/arch/variant, e.g. linux/amd64 or linux/arm/v7", s)
+		return "", fmt.Errorf("platform %s: write it as os/arch or os/arch/variant, e.g. linux/amd64 or linux/arm/v7", q(s))
 	}
 	if !slices.Contains(knownOS, parts[0]) {
-		return "", fmt.Errorf("platform %q: unknown os %q (known: %s)", s, parts[0], strings.Join(knownOS, ", "))
+		return "", fmt.Errorf("platform %s: unknown os %s (known: %s)", q(s), q(parts[0]), strings.Join(knownOS, ", "))
 	}
 	variants, ok := knownArch[parts[1]]
 	if !ok {
@@ -120,7 +121,7 @@ func ParsePlatform(s string) (string, error) {
 		if sug := tagname.Suggest(parts[1], archs); sug != "" {
 			hint = fmt.Sprintf("; did you mean %s/%s?", parts[0], sug)
 		}
-		return "", fmt.Errorf("platform %q: unknown architecture %q%s (known: %s)", s, parts[1], hint, strings.Join(archs, ", "))
+		return "", fmt.Errorf("platform %s: unknown architecture %s%s (known: %s)", q(s), q(parts[1]), hint, strings.Join(archs, ", "))
 	}
 	variant := ""
 	if len(parts) == 3 {
@@ -128,9 +129,9 @@ func ParsePlatform(s string) (string, error) {
 	}
 	if !slices.Contains(variants, variant) {
 		if variant == "" {
-			return "", fmt.Errorf("platform %q: %s needs a variant, e.g. %s/%s/v7", s, parts[1], parts[0], parts[1])
+			return "", fmt.Errorf("platform %s: %s needs a variant, e.g. %s/%s/v7", q(s), parts[1], parts[0], parts[1])
 		}
-		return "", fmt.Errorf("platform %q: %s has no variant %q", s, parts[1], variant)
+		return "", fmt.Errorf("platform %s: %s has no variant %s", q(s), parts[1], q(variant))
 	}
 	return s, nil
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	policyfiles "github.com/patchline/patchline/policy"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // DefaultFile is the policy file looked for at the root of a source
@@ -32,7 +34,7 @@ func PresetNames() []string {
 func Preset(name string) (*Policy, error) {
 	data, err := fs.ReadFile(policyfiles.Presets, path.Join("presets", name+".yaml"))
 	if err != nil {
-		return nil, fmt.Errorf("%w %q; choose one of: %s", ErrUnknownPreset, name, strings.Join(PresetNames(), ", "))
+		return nil, fmt.Errorf("%w %s; choose one of: %s", ErrUnknownPreset, safetext.Quote(name), strings.Join(PresetNames(), ", "))
 	}
 	p, err := Parse("preset:"+name, data)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // Option configures a Client.
@@ -67,7 +69,7 @@ func canonicalHost(host string) (string, error) {
 	}
 	reg, err := name.NewRegistry(host, name.StrictValidation)
 	if err != nil {
-		return "", fmt.Errorf("registry host %q: %w", host, err)
+		return "", fmt.Errorf("registry host %s: %w", safetext.Quote(host), err)
 	}
 	return reg.RegistryStr(), nil
 }
@@ -88,7 +90,7 @@ func WithCredentials(host, username, password string) Option {
 			return err
 		}
 		if username == "" || password == "" {
-			return fmt.Errorf("credentials for %q need both a username and a password", h)
+			return fmt.Errorf("credentials for %s need both a username and a password", safetext.Quote(h))
 		}
 		if err := CheckUsername(username); err != nil {
 			return fmt.Errorf("credentials for %q: %w", h, err)
@@ -107,7 +109,7 @@ func WithCredentials(host, username, password string) Option {
 // with no hint why (RFC 7617). Control characters are refused too.
 func CheckUsername(username string) error {
 	if i := strings.IndexFunc(username, func(r rune) bool { return r == ':' || r < 0x20 || r == 0x7f }); i >= 0 {
-		return fmt.Errorf("username %q contains %q, which Basic authentication cannot carry; give the account name alone (for a token, the user the registry expects, e.g. your GitHub user for GHCR)", username, username[i:i+1])
+		return fmt.Errorf("username %s contains %q, which Basic authentication cannot carry; give the account name alone (for a token, the user the registry expects, e.g. your GitHub user for GHCR)", safetext.Quote(username), username[i:i+1])
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // LocalHint is the command that opens patchline's local registry to the
@@ -37,7 +39,7 @@ func ParseFormat(s string) (Format, error) {
 	case JSON:
 		return JSON, nil
 	}
-	return "", fmt.Errorf("%w %q: use table or json", ErrFormat, s)
+	return "", fmt.Errorf("%w %s: use table or json", ErrFormat, safetext.Quote(s))
 }
 
 // Tabler is implemented by results that can print themselves as a table.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // ValidateBranch refuses names that git itself refuses as branch names (see
@@ -14,7 +16,7 @@ import (
 func ValidateBranch(branch string) (string, error) {
 	b := strings.TrimPrefix(branch, "refs/heads/")
 	bad := func(why string) (string, error) {
-		return "", fmt.Errorf("%w %q: %s; pass the branch name as git shows it, e.g. --branch main or --branch feature/login", ErrInvalidBranch, branch, why)
+		return "", fmt.Errorf("%w %s: %s; pass the branch name as git shows it, e.g. --branch main or --branch feature/login", ErrInvalidBranch, safetext.Quote(branch), why)
 	}
 	switch {
 	case b == "":
@@ -78,10 +80,10 @@ func SanitizeBranch(branch string, max int) (string, error) {
 	s := strings.TrimLeft(sb.String(), ".-")
 	s = strings.TrimRight(s, "-.")
 	if s == "" {
-		return "", fmt.Errorf("%w %q: nothing of it can appear in an image tag; edge tags need a branch with letters or digits", ErrInvalidBranch, branch)
+		return "", fmt.Errorf("%w %s: nothing of it can appear in an image tag; edge tags need a branch with letters or digits", ErrInvalidBranch, safetext.Quote(branch))
 	}
 	if max < 12 {
-		return "", fmt.Errorf("%w %q: the tag template leaves only %d characters for the branch; shorten the template", ErrInvalidBranch, branch, max)
+		return "", fmt.Errorf("%w %s: the tag template leaves only %d characters for the branch; shorten the template", ErrInvalidBranch, safetext.Quote(branch), max)
 	}
 	if len(s) > max {
 		sum := sha256.Sum256([]byte(b))
@@ -95,11 +97,11 @@ func SanitizeBranch(branch string, max int) (string, error) {
 // characters) and returns it in lowercase.
 func NormalizeSHA(sha string) (string, error) {
 	if len(sha) < 7 || len(sha) > 64 {
-		return "", fmt.Errorf("%w %q: give the commit id, 7 to 64 hexadecimal characters (e.g. --sha $GITHUB_SHA)", ErrInvalidSHA, sha)
+		return "", fmt.Errorf("%w %s: give the commit id, 7 to 64 hexadecimal characters (e.g. --sha $GITHUB_SHA)", ErrInvalidSHA, safetext.Quote(sha))
 	}
 	for _, r := range sha {
 		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-			return "", fmt.Errorf("%w %q: %q is not hexadecimal; give the commit id (e.g. --sha $GITHUB_SHA)", ErrInvalidSHA, sha, r)
+			return "", fmt.Errorf("%w %s: %q is not hexadecimal; give the commit id (e.g. --sha $GITHUB_SHA)", ErrInvalidSHA, safetext.Quote(sha), r)
 		}
 	}
 	return strings.ToLower(sha), nil

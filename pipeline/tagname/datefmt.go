@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // DateFormat renders the date part of dated rebuild tags. It is written with
@@ -39,18 +41,18 @@ func ParseDateFormat(s string) (DateFormat, error) {
 			layout.WriteByte(rest[0])
 			rest = rest[1:]
 		default:
-			return DateFormat{}, fmt.Errorf("%w %q: %q is not a token; use YYYY, MM and DD with the separators - . or _, e.g. YYYYMMDD",
-				ErrInvalidDateFormat, s, rest[:1])
+			return DateFormat{}, fmt.Errorf("%w %s: %q is not a token; use YYYY, MM and DD with the separators - . or _, e.g. YYYYMMDD",
+				ErrInvalidDateFormat, safetext.Quote(s), rest[:1])
 		}
 	}
 	for _, tok := range []string{"YYYY", "MM", "DD"} {
 		if !seen[tok] {
-			return DateFormat{}, fmt.Errorf("%w %q: it has no %s; a dated tag must name the whole day, e.g. YYYYMMDD",
-				ErrInvalidDateFormat, s, tok)
+			return DateFormat{}, fmt.Errorf("%w %s: it has no %s; a dated tag must name the whole day, e.g. YYYYMMDD",
+				ErrInvalidDateFormat, safetext.Quote(s), tok)
 		}
 	}
 	if strings.ContainsRune("-.", rune(s[0])) {
-		return DateFormat{}, fmt.Errorf("%w %q: it must not start with a separator", ErrInvalidDateFormat, s)
+		return DateFormat{}, fmt.Errorf("%w %s: it must not start with a separator", ErrInvalidDateFormat, safetext.Quote(s))
 	}
 	return DateFormat{raw: s, layout: layout.String()}, nil
 }

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // MaxLen is the longest tag a registry accepts.
@@ -37,11 +39,11 @@ func Validate(tag string) error {
 	case tag == "":
 		return fmt.Errorf("%w: the tag is empty", ErrInvalidTag)
 	case len(tag) > MaxLen:
-		return fmt.Errorf("%w %q: %d characters, registries accept at most %d; shorten the template or the value it renders",
-			ErrInvalidTag, tag, len(tag), MaxLen)
+		return fmt.Errorf("%w %s: %d characters, registries accept at most %d; shorten the template or the value it renders",
+			ErrInvalidTag, safetext.Quote(tag), len(tag), MaxLen)
 	case !tagRE.MatchString(tag):
-		return fmt.Errorf("%w %q: a tag starts with a letter, digit or _ and contains only letters, digits, _ . and -",
-			ErrInvalidTag, tag)
+		return fmt.Errorf("%w %s: a tag starts with a letter, digit or _ and contains only letters, digits, _ . and -",
+			ErrInvalidTag, safetext.Quote(tag))
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // Field is a placeholder a tag template can use, written {name}.
@@ -52,7 +54,7 @@ var literalRE = regexp.MustCompile(`^[A-Za-z0-9._-]*$`)
 // digits, "_", "." and "-"; placeholders are written {field}.
 func ParseTemplate(s string) (Template, error) {
 	bad := func(format string, args ...any) (Template, error) {
-		return Template{}, fmt.Errorf("%w %q: %s", ErrInvalidTemplate, s, fmt.Sprintf(format, args...))
+		return Template{}, fmt.Errorf("%w %s: %s", ErrInvalidTemplate, safetext.Quote(s), safetext.Clip(fmt.Sprintf(format, args...)))
 	}
 	if s == "" {
 		return bad("it is empty")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // ErrInvalidLine is wrapped by every error ParseLine returns.
@@ -21,16 +23,16 @@ func ParseLine(s string) (Line, error) {
 	t := strings.TrimPrefix(s, "v")
 	parts := strings.Split(t, ".")
 	if len(parts) != 2 {
-		return Line{}, fmt.Errorf("%w %q: write it as MAJOR.MINOR, such as 1.6 or 0.3", ErrInvalidLine, s)
+		return Line{}, fmt.Errorf("%w %s: write it as MAJOR.MINOR, such as 1.6 or 0.3", ErrInvalidLine, safetext.Quote(s))
 	}
 	var nums [2]uint64
 	for i, p := range parts {
 		if p == "" || (len(p) > 1 && p[0] == '0') {
-			return Line{}, fmt.Errorf("%w %q: %q is not a number without leading zeros; write it as MAJOR.MINOR, such as 1.6", ErrInvalidLine, s, p)
+			return Line{}, fmt.Errorf("%w %s: %s is not a number without leading zeros; write it as MAJOR.MINOR, such as 1.6", ErrInvalidLine, safetext.Quote(s), safetext.Quote(p))
 		}
 		n, err := strconv.ParseUint(p, 10, 64)
 		if err != nil {
-			return Line{}, fmt.Errorf("%w %q: %q is not a number; write it as MAJOR.MINOR, such as 1.6", ErrInvalidLine, s, p)
+			return Line{}, fmt.Errorf("%w %s: %s is not a number; write it as MAJOR.MINOR, such as 1.6", ErrInvalidLine, safetext.Quote(s), safetext.Quote(p))
 		}
 		nums[i] = n
 	}

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // ErrInvalid is wrapped by every error Parse returns.
@@ -29,20 +31,20 @@ type Version struct {
 func Parse(s string) (Version, error) {
 	raw := s
 	if strings.TrimSpace(s) != s {
-		return Version{}, fmt.Errorf("%w %q: remove the surrounding spaces", ErrInvalid, raw)
+		return Version{}, fmt.Errorf("%w %s: remove the surrounding spaces", ErrInvalid, safetext.Quote(raw))
 	}
 	if s == "" {
 		return Version{}, fmt.Errorf("%w: the version is empty; give one such as 1.6.0 or v1.6.0", ErrInvalid)
 	}
 	s = strings.TrimPrefix(s, "v")
 	if i := strings.IndexByte(s, '+'); i >= 0 {
-		return Version{}, fmt.Errorf("%w %q: build metadata (%q) cannot be part of an image tag; release %q instead",
-			ErrInvalid, raw, s[i:], s[:i])
+		return Version{}, fmt.Errorf("%w %s: build metadata (%s) cannot be part of an image tag; release %s instead",
+			ErrInvalid, safetext.Quote(raw), safetext.Quote(s[i:]), safetext.Quote(s[:i]))
 	}
 	sv, err := semver.StrictNewVersion(s)
 	if err != nil {
-		return Version{}, fmt.Errorf("%w %q: %s; use MAJOR.MINOR.PATCH such as 1.6.0, optionally with a v prefix or a -prerelease such as 2.0.0-rc.1",
-			ErrInvalid, raw, hint(s, err))
+		return Version{}, fmt.Errorf("%w %s: %s; use MAJOR.MINOR.PATCH such as 1.6.0, optionally with a v prefix or a -prerelease such as 2.0.0-rc.1",
+			ErrInvalid, safetext.Quote(raw), safetext.Clip(hint(s, err)))
 	}
 	return Version{sv: sv}, nil
 }

@@ -24,6 +24,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/tagname"
 )
 
@@ -62,6 +63,8 @@ type Checker struct {
 	// nodes remembers where each key's value was written, for problems
 	// found later, when keys are checked against each other (see At).
 	nodes map[string]*yaml.Node
+	// dropped counts the problems found past MaxProblems.
+	dropped int
 }
 
 // New returns a Checker for file whose Errors match sentinel and whose
@@ -70,9 +73,29 @@ func New(file string, sentinel error, msgs Messages) *Checker {
 	return &Checker{File: file, sentinel: sentinel, msgs: msgs}
 }
 
+// MaxProblems is how many problems a Checker keeps; past it, it only
+// counts them. A file with more is not a file with a few mistakes, and a
+// report of every one of 20,000 repeated keys helps nobody.
+const MaxProblems = 50
+
+// maxMessage bounds one problem's message, whatever its arguments held.
+const maxMessage = 2 << 10
+
 // Add records a problem at node n, or about the whole file when n is nil.
+// Text arguments, the file's own values echoed, are cut to a readable
+// length (safetext.Clip), and so is the message as a whole, so that a
+// 5 MB scalar gives a short message.
 func (c *Checker) Add(n *yaml.Node, path, format string, args ...any) {
-	p := Problem{File: c.File, Path: path, Message: fmt.Sprintf(format, args...)}
+	if len(c.Problems) >= MaxProblems {
+		c.dropped++
+		return
+	}
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = safetext.Clip(s)
+		}
+	}
+	p := Problem{File: c.File, Path: safetext.Clip(path), Message: safetext.ClipTo(fmt.Sprintf(format, args...), maxMessage)}
 	if n != nil {
 		p.Line, p.Column = n.Line, n.Column
 	}
@@ -100,7 +123,12 @@ func (c *Checker) Err() error {
 	if len(c.Problems) == 0 {
 		return nil
 	}
-	return &Errors{File: c.File, Problems: c.Problems, Sentinel: c.sentinel}
+	problems := c.Problems
+	if c.dropped > 0 {
+		problems = append(problems[:len(problems):len(problems)], Problem{File: c.File,
+			Message: fmt.Sprintf("and %d more problems not listed; fix these first", c.dropped)})
+	}
+	return &Errors{File: c.File, Problems: problems, Sentinel: c.sentinel}
 }
 
 // Document decodes the single YAML document in data and returns its root,
