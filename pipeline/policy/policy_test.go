@@ -3,10 +3,13 @@ package policy
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/patchline/patchline/pipeline/tagname"
 	"github.com/patchline/patchline/pipeline/version"
 )
 
@@ -267,5 +270,32 @@ func TestParseRepository(t *testing.T) {
 	// guess where it publishes.
 	if _, err := ParseRepository("acme/app"); err == nil || !strings.Contains(err.Error(), "docker.io/acme/app") {
 		t.Errorf("acme/app: %v, want the explicit spelling suggested", err)
+	}
+}
+
+// The schema's date_format pattern takes what the loader takes.
+func TestSchemaDateFormatPattern(t *testing.T) {
+	var schema struct {
+		Properties struct {
+			Tags struct {
+				Properties struct {
+					DateFormat struct{ Pattern string } `json:"date_format"`
+				}
+			}
+		}
+	}
+	data, err := os.ReadFile("../../policy/policy.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &schema); err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(schema.Properties.Tags.Properties.DateFormat.Pattern)
+	for _, f := range []string{"YYYYMMDD", "YYYY-MM-DD", "DD.MM.YYYY", "MM_DD_YYYY", "YYYYYYYYMMDD", "YYYYMMDD-", "YYYY--MM-DD", "YYYYMM", "YYYYMMDDDD"} {
+		_, err := tagname.ParseDateFormat(f)
+		if (err == nil) != re.MatchString(f) {
+			t.Errorf("%s: loader error %v, schema match %v", f, err, re.MatchString(f))
+		}
 	}
 }

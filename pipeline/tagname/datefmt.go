@@ -19,40 +19,53 @@ type DateFormat struct {
 	layout string
 }
 
-// ParseDateFormat parses a date format.
+// ParseDateFormat parses a date format: YYYY, MM and DD once each, in any
+// order, joined directly or by single separators. A token written twice
+// (YYYYYYYYMMDD) would render the year twice and is refused, as are
+// separators at either end or doubled, which leave tags that read as
+// something else once a collision suffix (".1") is added.
 func ParseDateFormat(s string) (DateFormat, error) {
+	q := safetext.Quote(s)
 	var layout strings.Builder
 	seen := map[string]bool{}
+	lastSep := false
 	for rest := s; rest != ""; {
+		tok, lay := "", ""
 		switch {
 		case strings.HasPrefix(rest, "YYYY"):
-			layout.WriteString("2006")
-			seen["YYYY"] = true
-			rest = rest[4:]
+			tok, lay = "YYYY", "2006"
 		case strings.HasPrefix(rest, "MM"):
-			layout.WriteString("01")
-			seen["MM"] = true
-			rest = rest[2:]
+			tok, lay = "MM", "01"
 		case strings.HasPrefix(rest, "DD"):
-			layout.WriteString("02")
-			seen["DD"] = true
-			rest = rest[2:]
+			tok, lay = "DD", "02"
 		case strings.ContainsRune("-._", rune(rest[0])):
+			if lastSep || layout.Len() == 0 {
+				return DateFormat{}, fmt.Errorf("%w %s: a separator must stand between two of YYYY, MM and DD, e.g. YYYY-MM-DD", ErrInvalidDateFormat, q)
+			}
 			layout.WriteByte(rest[0])
 			rest = rest[1:]
+			lastSep = true
+			continue
 		default:
 			return DateFormat{}, fmt.Errorf("%w %s: %q is not a token; use YYYY, MM and DD with the separators - . or _, e.g. YYYYMMDD",
-				ErrInvalidDateFormat, safetext.Quote(s), rest[:1])
+				ErrInvalidDateFormat, q, rest[:1])
 		}
+		if seen[tok] {
+			return DateFormat{}, fmt.Errorf("%w %s: %s appears twice; use each of YYYY, MM and DD once, e.g. YYYYMMDD", ErrInvalidDateFormat, q, tok)
+		}
+		seen[tok] = true
+		layout.WriteString(lay)
+		rest = rest[len(tok):]
+		lastSep = false
 	}
 	for _, tok := range []string{"YYYY", "MM", "DD"} {
 		if !seen[tok] {
 			return DateFormat{}, fmt.Errorf("%w %s: it has no %s; a dated tag must name the whole day, e.g. YYYYMMDD",
-				ErrInvalidDateFormat, safetext.Quote(s), tok)
+				ErrInvalidDateFormat, q, tok)
 		}
 	}
-	if strings.ContainsRune("-.", rune(s[0])) {
-		return DateFormat{}, fmt.Errorf("%w %s: it must not start with a separator", ErrInvalidDateFormat, safetext.Quote(s))
+	if lastSep {
+		return DateFormat{}, fmt.Errorf("%w %s: it must not end with a separator", ErrInvalidDateFormat, q)
 	}
 	return DateFormat{raw: s, layout: layout.String()}, nil
 }

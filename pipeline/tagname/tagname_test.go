@@ -188,7 +188,8 @@ func TestDateFormat(t *testing.T) {
 			t.Errorf("%s: %q; want %q", tt.in, got, tt.want)
 		}
 	}
-	for _, bad := range []string{"", "YYYYMM", "%Y%m%d", "yyyymmdd", "YYYYMMDDHH", "-YYYYMMDD", "YYYY/MM/DD"} {
+	for _, bad := range []string{"", "YYYYMM", "%Y%m%d", "yyyymmdd", "YYYYMMDDHH", "-YYYYMMDD", "YYYY/MM/DD",
+		"YYYYYYYYMMDD", "YYYYMMDDDD", "YYYYMMMMDD", "YYYY-MM-DD-", "YYYYMMDD_", "YYYY--MM-DD"} {
 		if _, err := ParseDateFormat(bad); err == nil || !errors.Is(err, ErrInvalidDateFormat) {
 			t.Errorf("ParseDateFormat(%q) = %v; want ErrInvalidDateFormat", bad, err)
 		}
