@@ -299,3 +299,11 @@ func TestSchemaDateFormatPattern(t *testing.T) {
 		}
 	}
 }
+
+// YAML tags that ask for a type are refused, not dropped.
+func TestYAMLTagsRefused(t *testing.T) {
+	_, err := Parse("p.yaml", []byte("version: 1\nrepositories: !!python/object/apply:os.system [\"id\"]\n"))
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "p.yaml:2:") || !strings.Contains(err.Error(), "YAML tag") {
+		t.Errorf("err = %v, want the tag refused at line 2", err)
+	}
+}

@@ -155,7 +155,41 @@ func (c *Checker) Document(data []byte, what, empty string) *yaml.Node {
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
+	if !c.checkTags(root) {
+		return nil
+	}
 	return root
+}
+
+// plainTags are the YAML core tags that only say which plain value a
+// scalar, list or mapping is ("!!str 1.0" keeps a version a string).
+var plainTags = map[string]bool{
+	"!": true, "!!str": true, "!!int": true, "!!float": true, "!!bool": true,
+	"!!null": true, "!!seq": true, "!!map": true,
+}
+
+// checkTags refuses every tag written in the document that asks for a
+// type of its own (!!python/object, !!binary, !!set, a local !tag): the
+// decoder would drop it without a word, and a file that relies on one
+// means something patchline does not do. It reports whether there was
+// none.
+func (c *Checker) checkTags(n *yaml.Node) bool {
+	ok := true
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil || n.Kind == yaml.AliasNode {
+			return
+		}
+		if n.Style&yaml.TaggedStyle != 0 && !plainTags[n.ShortTag()] {
+			c.Add(n, "", "the YAML tag %s is not supported; remove it and write the plain value", n.Tag)
+			ok = false
+		}
+		for _, child := range n.Content {
+			walk(child)
+		}
+	}
+	walk(n)
+	return ok
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

@@ -191,3 +191,33 @@ func TestPaths(t *testing.T) {
 		}
 	}
 }
+
+// A YAML tag that asks for a type (!!python/object, !!binary, a local
+// !tag) is refused where it is written, instead of being dropped
+// silently; the core tags that only spell a plain value are taken.
+func TestTagsRefused(t *testing.T) {
+	for _, src := range []string{
+		"name: !!python/object:os.system [ls]\n",
+		"name: !!python/object/apply:os.system [\"ls\"]\n",
+		"size: !custom {width: 1}\n",
+		"name: !!binary aGVsbG8=\n",
+		"size:\n  width: !!set {a: null}\n",
+		"--- !local\nname: x\n",
+	} {
+		c, _ := load(t, src)
+		found := false
+		for _, m := range messages(c) {
+			if strings.Contains(m, "YAML tag") && strings.Contains(m, "f.yaml:") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%q: problems %v, want the tag refused", src, messages(c))
+		}
+	}
+	for _, src := range []string{"name: !!str 1.0\n", "size: !!map {width: !!int 3}\n", "name: ! plain\n"} {
+		if c, _ := load(t, src); len(c.Problems) != 0 {
+			t.Errorf("%q: %v", src, messages(c))
+		}
+	}
+}
