@@ -64,7 +64,7 @@ func TestPlanJSONEdge(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if !got.DryRun || got.Plan.Kind != plan.KindEdge || got.Plan.Date != "2026-03-01" || got.Plan.Tags[0].Name != "edge-feature-Big_Thing-2" || len(got.Bases) != 1 {
+	if !got.DryRun || got.Plan.Kind != plan.KindEdge || got.Plan.Date != "2026-03-01" || got.Plan.Tags[0].Name != "edge-feature..Big_Thing-2-0edebcb" || len(got.Bases) != 1 {
 		t.Errorf("plan = %+v", got)
 	}
 }

@@ -333,7 +333,7 @@ func TestEdge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := pl.Names(); !reflect.DeepEqual(got, []string{"edge-feature-Big_Thing-2", "edge-sha-abcdef0"}) {
+	if got := pl.Names(); !reflect.DeepEqual(got, []string{"edge-feature..Big_Thing-2-0edebcb", "edge-sha-abcdef0"}) {
 		t.Errorf("tags = %v", got)
 	}
 	onlySHA, err := ForEdge(p, EdgeInput{SHA: "abcdef0", Date: day})

@@ -276,7 +276,7 @@ func TestEdge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tg := range []string{"edge-feature-Big_Thing-2", "edge-sha-abcdef0"} {
+	for _, tg := range []string{"edge-feature..Big_Thing-2-0edebcb", "edge-sha-abcdef0"} {
 		if e.Digest(e.Repo+":"+tg) != rep.Digest {
 			t.Errorf("%s not published", tg)
 		}

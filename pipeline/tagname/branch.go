@@ -52,43 +52,64 @@ func ValidateBranch(branch string) (string, error) {
 }
 
 // SanitizeBranch turns a valid branch name into a string that is safe inside
-// a tag and at most max characters long. Runs of characters a tag cannot hold
-// (such as / and #) become one "-"; case is kept. A leading "." or "-" is
-// dropped because a tag must start with a letter, digit or "_". When the
-// result is longer than max it is cut and ends with a short hash of the full
-// branch name, so two long branches that share a prefix get different tags.
+// a tag and at most max characters long, and that no other branch turns
+// into: two branches must not move each other's edge tags.
+//
+//   - Letters, digits, '_', '.' and '-' are kept, case included.
+//   - '/' becomes "..": git refuses ".." in a branch name, so
+//     feature/login (feature..login) and feature-login (kept as is) stay
+//     apart, and the name still reads as the branch.
+//   - Any other character (such as '#', '+' or 'é') cannot appear in a
+//     tag; a run of them becomes one '-', and because that loses what
+//     they were, the result ends in "-" and the first 7 hex digits of the
+//     SHA-256 of the branch name: feature/Big_Thing#2 becomes
+//     feature..Big_Thing-2-<hash>.
+//   - A '-' at the end (git allows one) is dropped, with the hash.
+//   - A result longer than max is cut and ends in that hash too, so two
+//     long branches that share a prefix get different tags.
 func SanitizeBranch(branch string, max int) (string, error) {
 	b, err := ValidateBranch(branch)
 	if err != nil {
 		return "", err
 	}
 	var sb strings.Builder
-	dash := false
+	lossy, dash := false, false
 	for _, r := range b {
-		ok := r < unicode.MaxASCII && (r == '_' || r == '.' || r == '-' ||
-			('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9'))
-		if !ok {
+		switch {
+		case r == '/':
+			sb.WriteString("..")
+			dash = false
+		case r < unicode.MaxASCII && (r == '_' || r == '.' || r == '-' ||
+			('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9')):
+			sb.WriteRune(r)
+			dash = r == '-'
+		default:
+			lossy = true
 			if !dash {
 				sb.WriteByte('-')
 				dash = true
 			}
-			continue
 		}
-		sb.WriteRune(r)
-		dash = r == '-'
 	}
-	s := strings.TrimLeft(sb.String(), ".-")
-	s = strings.TrimRight(s, "-.")
+	// A tag starts with a letter, digit or '_', and one that ends in '-'
+	// or '.' reads badly with a suffix after it; what is trimmed is lost.
+	s := strings.TrimRight(strings.TrimLeft(sb.String(), ".-"), "-.")
+	if s != sb.String() {
+		lossy = true
+	}
 	if s == "" {
 		return "", fmt.Errorf("%w %s: nothing of it can appear in an image tag; edge tags need a branch with letters or digits", ErrInvalidBranch, safetext.Quote(branch))
 	}
 	if max < 12 {
 		return "", fmt.Errorf("%w %s: the tag template leaves only %d characters for the branch; shorten the template", ErrInvalidBranch, safetext.Quote(branch), max)
 	}
-	if len(s) > max {
+	if lossy || len(s) > max {
 		sum := sha256.Sum256([]byte(b))
 		suffix := "-" + hex.EncodeToString(sum[:])[:7]
-		s = strings.TrimRight(s[:max-len(suffix)], "-.") + suffix
+		if len(s) > max-len(suffix) {
+			s = strings.TrimRight(s[:max-len(suffix)], "-.")
+		}
+		s += suffix
 	}
 	return s, nil
 }

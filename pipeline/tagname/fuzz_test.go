@@ -26,8 +26,19 @@ func FuzzTemplate(f *testing.F) {
 	})
 }
 
+// hashed reports whether a sanitised name ends in the 7-digit hash that
+// marks a name changed beyond reading back.
+func hashed(s string) bool {
+	i := strings.LastIndexByte(s, '-')
+	if i < 0 || len(s)-i-1 != 7 {
+		return false
+	}
+	return strings.Trim(s[i+1:], "0123456789abcdef") == ""
+}
+
 // FuzzSanitizeBranch checks that every accepted branch becomes a string that
-// fits the budget and is valid inside a tag, deterministically.
+// fits the budget and is valid inside a tag, deterministically, and either
+// reads back as the branch or carries its hash.
 func FuzzSanitizeBranch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, branch string) {
 		s, err := SanitizeBranch(branch, 100)
@@ -46,6 +57,15 @@ func FuzzSanitizeBranch(f *testing.F) {
 		again, _ := SanitizeBranch(branch, 100)
 		if again != s {
 			t.Fatalf("not deterministic: %q then %q", s, again)
+		}
+		// A name kept whole reads back as the branch, so no other
+		// branch can have become it. Git allows no ".." and no component
+		// starting with '.', so a run of three dots was "./" and a run
+		// of two was "/".
+		b := strings.TrimPrefix(branch, "refs/heads/")
+		back := strings.ReplaceAll(strings.ReplaceAll(s, "...", "./"), "..", "/")
+		if back != b && !hashed(s) {
+			t.Fatalf("%q became %q, which reads back as another branch and carries no hash", branch, s)
 		}
 	})
 }

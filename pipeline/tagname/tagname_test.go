@@ -1,6 +1,8 @@
 package tagname
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -28,14 +30,16 @@ func TestSanitizeBranch(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"main", "main"},
 		{"refs/heads/main", "main"},
-		{"feature/Big_Thing#2", "feature-Big_Thing-2"},
-		{"release/1.6", "release-1.6"},
-		{"dependabot/npm_and_yarn/lodash-4.17.21", "dependabot-npm_and_yarn-lodash-4.17.21"},
+		{"feature/Big_Thing#2", "feature..Big_Thing-2-" + hash7("feature/Big_Thing#2")},
+		{"release/1.6", "release..1.6"},
+		{"feature/a", "feature..a"},
+		{"feature-a", "feature-a"},
+		{"dependabot/npm_and_yarn/lodash-4.17.21", "dependabot..npm_and_yarn..lodash-4.17.21"},
 		{"fix//x", ""}, // refused below
-		{"a+++b", "a-b"},
-		{"ünïcode", "n-code"},
-		{"#1-hotfix", "1-hotfix"},
-		{"x#", "x"},
+		{"a+++b", "a-b-" + hash7("a+++b")},
+		{"ünïcode", "n-code-" + hash7("ünïcode")},
+		{"#1-hotfix", "1-hotfix-" + hash7("#1-hotfix")},
+		{"x#", "x-" + hash7("x#")},
 	}
 	for _, tt := range tests {
 		if tt.want == "" {
@@ -47,6 +51,34 @@ func TestSanitizeBranch(t *testing.T) {
 		}
 		if err := Validate("edge-" + got); err != nil {
 			t.Errorf("sanitised %q is not a valid tag part: %v", got, err)
+		}
+	}
+}
+
+func hash7(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:7]
+}
+
+// Branches that an older sanitiser turned into one tag stay apart: the
+// second no longer moves the first's edge tag.
+func TestSanitizeBranchKeepsBranchesApart(t *testing.T) {
+	groups := [][]string{
+		{"feature/a", "feature-a", "feature.a", "feature_a", "feature#a", "feature+a", "feature/a#", "feature--a"},
+		{"release/1.6", "release-1.6", "release/1/6", "release.1.6"},
+		{"a/b/c", "a/b-c", "a-b/c", "a-b-c"},
+	}
+	for _, g := range groups {
+		seen := map[string]string{}
+		for _, b := range g {
+			s, err := SanitizeBranch(b, 100)
+			if err != nil {
+				t.Fatalf("%q: %v", b, err)
+			}
+			if prev, dup := seen[s]; dup {
+				t.Errorf("%q and %q both become %q", prev, b, s)
+			}
+			seen[s] = b
 		}
 	}
 }
@@ -109,7 +141,7 @@ func TestTemplateRender(t *testing.T) {
 		{"{major}.{minor}", "1.6"},
 		{"{version}-{date}", "1.6.0-20260204"},
 		{"{major}.{minor}-r{date}", "1.6-r20260204"},
-		{"edge-{branch}", "edge-feature-Big_Thing-2"},
+		{"edge-{branch}", "edge-feature..Big_Thing-2-0edebcb"},
 		{"edge-sha-{sha7}", "edge-sha-0123456"},
 		{"sha-{sha}", "sha-0123456789abcdef"},
 		{"latest", "latest"},
