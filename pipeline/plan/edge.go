@@ -65,5 +65,8 @@ func ForEdge(p *policy.Policy, in EdgeInput) (*Plan, error) {
 	if len(pl.Tags) == 0 {
 		return nil, fmt.Errorf("%w: tags.edge has no template this build can fill (%d withheld); add one such as \"edge-{branch}\"", ErrNoTags, len(pl.Withheld))
 	}
+	if err := checkCollisions(p, pl); err != nil {
+		return nil, err
+	}
 	return pl, nil
 }

@@ -32,6 +32,12 @@ var ErrNoDate = errors.New("no build date given")
 // ErrNoTags is returned when nothing in the policy applies to a build.
 var ErrNoTags = errors.New("the policy gives this build no tags")
 
+// ErrTagCollision is returned when a tag a build would get spells a tag
+// of another role that names one build for good: a release version whose
+// exact tag reads as a dated tag, an edge tag that reads as a dated or a
+// release's exact tag.
+var ErrTagCollision = errors.New("tag would take the name of another build's tag")
+
 // Existing maps tags already present in the primary repository to the
 // digest they point at ("" when the digest was not read).
 type Existing map[string]string
@@ -168,6 +174,35 @@ func dated(base string, existing Existing, digest string) (string, string, error
 			return cand, "already points at this image", nil
 		}
 	}
+}
+
+// checkCollisions refuses a plan with a tag that reads as a tag of
+// another role naming one build for good. A dated tag records one build
+// on one day and is written once; a release's exact tag names that
+// release. A version or a branch that spells one of them would write
+// over it, or, where the policy lets that role move (refresh.exact),
+// move it: 1.6.0-20260204 released after 1.6.0 was built that day. The
+// shape is enough to refuse; whether the tag exists yet does not matter,
+// since the build that would own it may come later.
+func checkCollisions(p *policy.Policy, pl *Plan) error {
+	for _, t := range pl.Tags {
+		switch {
+		case t.Role != policy.RoleDated && p.IsDatedTag(t.Name):
+			return fmt.Errorf("%w: the %s tag %q reads as a dated tag of %s (tags.dated %q), which records one build on one day and is never rewritten; %s",
+				ErrTagCollision, t.Role, t.Name, p.Source, p.Tags.Dated, collisionFix(t.Role))
+		case t.Role == policy.RoleEdge && p.IsExactTag(t.Name):
+			return fmt.Errorf("%w: the edge tag %q reads as the exact tag of a release (tags.exact %q); %s",
+				ErrTagCollision, t.Name, p.Tags.Exact, collisionFix(t.Role))
+		}
+	}
+	return nil
+}
+
+func collisionFix(r policy.Role) string {
+	if r == policy.RoleEdge {
+		return "give tags.edge a prefix, e.g. \"edge-{branch}\", or build from a branch with another name"
+	}
+	return "release a version whose prerelease is not a date, e.g. 1.6.1 or 1.6.1-rc.1"
 }
 
 func checkDate(t time.Time) (string, error) {

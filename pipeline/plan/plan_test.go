@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/patchline/patchline/pipeline/policy"
+	"github.com/patchline/patchline/pipeline/tagname"
 )
 
 var day = time.Date(2026, 2, 4, 9, 30, 0, 0, time.UTC)
@@ -407,5 +408,40 @@ func TestBadVersion(t *testing.T) {
 	_, err := ForRelease(preset(t, "default"), ReleaseInput{Version: "1.6.0+build.1", Date: day})
 	if err == nil || !strings.Contains(err.Error(), "build metadata") {
 		t.Errorf("build metadata: %v", err)
+	}
+}
+
+// The planners refuse a tag that spells a dated tag, or, for an edge
+// build, a release's exact tag; the same version or branch without the
+// date is planned as before.
+func TestTagCollisions(t *testing.T) {
+	weekly, _ := policy.Preset("weekly-refresh")
+	def, _ := policy.Preset("default")
+	day := time.Date(2026, 2, 4, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		p       *policy.Policy
+		version string
+		refused bool
+	}{
+		{weekly, "1.6.0-20260204", true},
+		{weekly, "1.6.0-20991231.3", true},
+		{def, "1.6.0-20260204", true},
+		{weekly, "1.6.0-rc.1", false},
+		{weekly, "1.6.0-2026", false},
+		{weekly, "1.6.0", false},
+	} {
+		_, err := ForRelease(tc.p, ReleaseInput{Version: tc.version, Date: day})
+		if got := errors.Is(err, ErrTagCollision); got != tc.refused {
+			t.Errorf("%s %s: err = %v, refused %v", tc.p.Source, tc.version, err, tc.refused)
+		}
+	}
+	bare := *weekly
+	edge, _ := tagname.ParseTemplate("{branch}")
+	bare.Tags.Edge = []tagname.Template{edge}
+	for branch, refused := range map[string]bool{"1.6.0": true, "v1.6.0": false, "1.6.0-20260204": true, "main": false} {
+		_, err := ForEdge(&bare, EdgeInput{Branch: branch, Date: day})
+		if got := errors.Is(err, ErrTagCollision); got != refused {
+			t.Errorf("edge %s: err = %v, refused %v", branch, err, refused)
+		}
 	}
 }

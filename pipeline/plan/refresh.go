@@ -110,6 +110,9 @@ func ForRefreshLine(p *policy.Policy, lines Lines, info LineInfo, existing Exist
 	if len(pl.Tags) == 0 {
 		return nil, fmt.Errorf("%w: a refresh of line %s would write no tag; set tags.dated, tags.line or refresh.exact", ErrNoTags, info.Line)
 	}
+	if err := checkCollisions(p, pl); err != nil {
+		return nil, err
+	}
 	return pl, nil
 }
 

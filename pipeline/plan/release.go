@@ -76,6 +76,9 @@ func ForRelease(p *policy.Policy, in ReleaseInput) (*Plan, error) {
 		for _, a := range p.Tags.Aliases {
 			b.withhold(policy.RoleAlias, a, "%s", why)
 		}
+		if err := checkCollisions(p, pl); err != nil {
+			return nil, err
+		}
 		return pl, nil
 	}
 
@@ -88,6 +91,9 @@ func ForRelease(p *policy.Policy, in ReleaseInput) (*Plan, error) {
 		return nil, err
 	}
 	b.order()
+	if err := checkCollisions(p, pl); err != nil {
+		return nil, err
+	}
 	return pl, nil
 }
 

@@ -212,6 +212,15 @@ func (p *Policy) IsDatedTag(tag string) bool {
 	return p.Tags.Dated.Pattern(p.Tags.DateFormat, true).MatchString(tag)
 }
 
+// IsExactTag reports whether tag has the shape of this policy's exact
+// tags, the tag a release version gets.
+func (p *Policy) IsExactTag(tag string) bool {
+	if p.Tags.Exact.IsZero() {
+		return false
+	}
+	return p.Tags.Exact.Pattern(p.Tags.DateFormat, false).MatchString(tag)
+}
+
 func hasRole(rs []Role, r Role) bool {
 	for _, x := range rs {
 		if x == r {
