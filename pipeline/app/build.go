@@ -71,6 +71,9 @@ type BuildRequest struct {
 	PatchlineVersion   string
 	Tools              []attest.Image
 	InvocationID       string
+	// Timeouts bound every registry request and call (see
+	// registry.Timeouts); the zero value means registry.DefaultTimeouts.
+	Timeouts registry.Timeouts
 }
 
 var fullCommit = regexp.MustCompile(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
@@ -117,7 +120,7 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 			repos = append(repos, r)
 		}
 	}
-	opts := []registry.Option{}
+	opts := timeoutOptions(req)
 	if req.Password != "" || req.Username != "" {
 		if req.Password == "" || req.Username == "" {
 			return in, nil, "", fmt.Errorf("%w: give --username and --password together (the password as a secret, e.g. --password env:REGISTRY_TOKEN)", ErrUsage)
@@ -205,7 +208,15 @@ func authClient(req BuildRequest) (*registry.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return registry.New(opts...)
+	return registry.New(append(timeoutOptions(req), opts...)...)
+}
+
+// timeoutOptions are the request's registry timeouts, if it sets any.
+func timeoutOptions(req BuildRequest) []registry.Option {
+	if req.Timeouts == (registry.Timeouts{}) {
+		return nil
+	}
+	return []registry.Option{registry.WithTimeouts(req.Timeouts)}
 }
 
 // dockerConfigOptions turns a Docker config.json into client credentials,

@@ -3,10 +3,12 @@ package app
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/internal/fixture"
 	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/registry"
 )
 
 // noRequests fails when the server received any request at all: a
@@ -249,4 +251,71 @@ func TestHugeValuesGiveShortErrors(t *testing.T) {
 		}
 	}
 
+}
+
+// A registry that never answers, answers a byte at a time or redirects in
+// a loop ends release, plan and check within the request's deadlines,
+// with an error that names the registry and the step, and writes nothing.
+func TestMisbehavingRegistryEndsTheRun(t *testing.T) {
+	short := registry.Timeouts{Attempt: 50 * time.Millisecond, Call: 300 * time.Millisecond}
+	headOrGet := func(check bool) registry.Kind {
+		if check {
+			return registry.KindGetManifest // check reads what each line recorded
+		}
+		return registry.KindHeadManifest
+	}
+	for _, tc := range []struct {
+		name  string
+		fault func(check bool) regtest.Fault
+		step  func(check bool) string
+	}{
+		{"ping hangs",
+			func(bool) regtest.Fault { return regtest.Timeout(regtest.Route("GET", `^/v2/$`)) },
+			func(bool) string { return "GET /v2/ (the registry ping) within 50ms" }},
+		{"manifest request hangs",
+			func(c bool) regtest.Fault { return regtest.Timeout(regtest.OfKind(headOrGet(c))) },
+			func(c bool) string { return "(" + headOrGet(c).String() + ") within 50ms" }},
+		{"manifest request drips",
+			func(c bool) regtest.Fault {
+				return regtest.Fault{Match: regtest.OfKind(headOrGet(c)), Times: -1, Drip: 5 * time.Millisecond}
+			},
+			func(c bool) string { return "(" + headOrGet(c).String() + ") within 50ms" }},
+		{"manifest request redirects",
+			func(c bool) regtest.Fault {
+				return regtest.Fault{Match: regtest.OfKind(headOrGet(c)), Times: -1, Redirect: true}
+			},
+			func(c bool) string { return "more than 10 times" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			runs := map[string]func(req BuildRequest) error{
+				"release": func(req BuildRequest) error { _, err := Release(ctx, req, "1.6.1"); return err },
+				"plan":    func(req BuildRequest) error { _, err := Plan(ctx, req, "1.6.1", "", ""); return err },
+				"check":   func(req BuildRequest) error { _, err := Check(ctx, req, RefreshOptions{}); return err },
+			}
+			for name, run := range runs {
+				e := fixture.New(t, regtest.GGCR())
+				req := request(e, "weekly-refresh")
+				req.Timeouts = short
+				if name == "check" {
+					e.Release(e.Inputs("weekly-refresh"), "v1.6.0", nil)
+					req.GitTags = []string{"v1.6.0"}
+				}
+				e.Server.ResetCounts()
+				e.Server.Inject(tc.fault(name == "check"))
+				err := run(req)
+				if err == nil {
+					t.Errorf("%s: no error", name)
+					continue
+				}
+				for _, want := range []string{"registry " + e.Server.Host, tc.step(name == "check")} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("%s: the error does not say %q: %v", name, want, err)
+					}
+				}
+				if c := e.Server.Counts(); c.PutManifest != 0 || c.BlobUpload != 0 {
+					t.Errorf("%s: wrote to a misbehaving registry: %s", name, c)
+				}
+			}
+		})
+	}
 }
