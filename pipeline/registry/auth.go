@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -182,6 +184,36 @@ func (cs credentials) redact(s string) (string, bool) {
 		out = strings.ReplaceAll(out, f, redacted)
 	}
 	return out, out != s
+}
+
+// maxErrorBody is how much of an error response redactingTransport reads
+// and rewrites; go-containerregistry reads no more than 64 KiB of one.
+const maxErrorBody = 256 << 10
+
+// redactingTransport takes every form of every password out of the bodies
+// of error responses (status 400 and up) before anything above reads
+// them. The client's own errors are redacted again where they are made;
+// this covers the calls it does not wrap, those made with RemoteOptions,
+// whose errors go-containerregistry builds from the body.
+type redactingTransport struct {
+	inner http.RoundTripper
+	creds credentials
+}
+
+func (t *redactingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.inner.RoundTrip(req)
+	if err != nil || resp.StatusCode < 400 || resp.Body == nil || resp.Body == http.NoBody {
+		return resp, err
+	}
+	// What arrived before a failed read is passed on: an error body is
+	// only ever read for its message.
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	_ = resp.Body.Close()
+	clean, _ := t.creds.redact(string(body))
+	resp.Body = io.NopCloser(strings.NewReader(clean))
+	resp.ContentLength = int64(len(clean))
+	resp.Header.Del("Content-Length")
+	return resp, nil
 }
 
 // String lists hosts and usernames, never passwords.

@@ -37,10 +37,14 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	// From the network up: count every attempt, hold it to its deadline
-	// and the redirect limit, retry, name the client. transportCache adds
+	// From the network up: count every attempt, take echoed passwords
+	// out of error bodies, hold each attempt to its deadline and the
+	// redirect limit, retry, name the client. transportCache adds
 	// auth on top, per repository.
 	var rt http.RoundTripper = &countingTransport{inner: o.transport, counter: o.counter}
+	if len(o.creds) > 0 {
+		rt = &redactingTransport{inner: rt, creds: o.creds}
+	}
 	rt = &guardTransport{inner: rt, timeouts: o.timeouts}
 	rt = &retryTransport{inner: rt, policy: o.retry, sleep: o.sleep, now: o.now}
 	rt = transport.NewUserAgent(rt, o.userAgent)

@@ -256,6 +256,10 @@ func (e *timeoutError) Error() string {
 	}
 }
 
+// Is makes every timeout match ErrTimeout, also where it reaches the
+// caller through a call the client does not wrap (RemoteOptions).
+func (e *timeoutError) Is(target error) bool { return target == ErrTimeout }
+
 // Timeout marks an attempt's timeout as one that may pass.
 func (e *timeoutError) Timeout() bool { return !e.call }
 
@@ -267,6 +271,9 @@ type redirectError struct {
 	step step
 	hops int
 }
+
+// Is makes a redirect loop match ErrBadResponse.
+func (e *redirectError) Is(target error) bool { return target == ErrBadResponse }
 
 func (e *redirectError) Error() string {
 	return fmt.Sprintf("registry %s redirected %s more than %d times; stopped following (a redirect loop?)", e.step.host, e.step, maxRedirects)
