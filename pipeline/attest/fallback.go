@@ -79,7 +79,8 @@ func (r *Referrers) writeFallback(ctx context.Context, tag name.Tag, im v1.Index
 	if err != nil {
 		return err
 	}
-	if err := remote.Put(tag, rawIndex(b), r.options(ctx)...); err != nil {
+	err = r.write(ctx, func(ctx context.Context) error { return remote.Put(tag, rawIndex(b), r.options(ctx)...) })
+	if err != nil {
 		return fmt.Errorf("writing referrers fallback tag %s: %w", tag, err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package attest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -32,6 +33,7 @@ const defaultFallbackAttempts = 5
 type Referrers struct {
 	remote   []remote.Option
 	attempts int
+	retry    RetryFunc
 
 	// Shared clients, so one run authenticates once per repository instead
 	// of once per call: against GHCR every fresh client costs a ping and a
@@ -57,6 +59,34 @@ func WithRemoteOptions(opts ...remote.Option) Option {
 		r.remote = append(r.remote, opts...)
 		return nil
 	}
+}
+
+// RetryFunc runs op, a write to a registry, under a retry policy: it runs
+// op again when a request op could not replay itself (a blob upload) failed
+// for a reason that may pass. op must make its requests with the context it
+// is given. registry.Client.Do is one.
+type RetryFunc func(ctx context.Context, op func(ctx context.Context) error) error
+
+// WithRetry runs every write (the artifact's blobs and manifest, the
+// fallback tag) through retry, so that an upload interrupted by a 5xx, a
+// 429 or a reset is started over, honouring Retry-After. Default: each
+// write runs once, and only what the transport itself replays is retried.
+func WithRetry(retry RetryFunc) Option {
+	return func(r *Referrers) error {
+		if retry == nil {
+			return errors.New("nil retry function")
+		}
+		r.retry = retry
+		return nil
+	}
+}
+
+// write runs op under the retry function, if there is one.
+func (r *Referrers) write(ctx context.Context, op func(ctx context.Context) error) error {
+	if r.retry == nil {
+		return op(ctx)
+	}
+	return r.retry(ctx, op)
 }
 
 // WithFallbackAttempts sets how many times Attach reads the fallback tag

@@ -80,7 +80,8 @@ func (r *Referrers) Attach(ctx context.Context, repo name.Repository, subject v1
 	}
 
 	ref := repo.Digest(desc.Digest.String())
-	if err := remote.Write(ref, img, r.options(ctx)...); err != nil {
+	err = r.write(ctx, func(ctx context.Context) error { return remote.Write(ref, img, r.options(ctx)...) })
+	if err != nil {
 		return Attached{}, fmt.Errorf("pushing %s referrer %s of %s: %w", art.ArtifactType, desc.Digest, subject.Digest, err)
 	}
 	res := Attached{Descriptor: desc}

@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -56,35 +55,11 @@ func (c *Client) push(ctx context.Context, ref string, t pushable) (*Manifest, e
 	if err != nil {
 		return nil, c.fail(op, ref, call, err)
 	}
-	for attempt := 1; ; attempt++ {
-		err = remote.Push(r, t, c.remoteOptions(ctx, rt)...)
-		if err == nil {
-			return m, nil
-		}
-		if !c.restartPush(ctx, call, attempt) {
-			return nil, c.fail(op, ref, call, err)
-		}
+	err = c.restarting(ctx, call, func(ctx context.Context) error {
+		return remote.Push(r, t, c.remoteOptions(ctx, rt)...)
+	})
+	if err != nil {
+		return nil, c.fail(op, ref, call, err)
 	}
-}
-
-// restartPush decides whether a failed push attempt is started over, and
-// waits before it does: the registry's Retry-After if an upload request got
-// one, the policy's backoff otherwise.
-func (c *Client) restartPush(ctx context.Context, call *callState, attempt int) bool {
-	restart, wait, asked := call.takeRestart()
-	if !restart || ctx.Err() != nil {
-		return false
-	}
-	if attempt >= c.retry.MaxAttempts {
-		call.giveUp(attempt, fmt.Sprintf("upload started %d times", attempt))
-		return false
-	}
-	if !asked {
-		wait = c.retry.backoff(attempt)
-	}
-	if ok, why := call.reserve(wait, c.retry.MaxWait); !ok {
-		call.giveUp(attempt, why)
-		return false
-	}
-	return c.sleep(ctx, wait) == nil
+	return m, nil
 }

@@ -31,8 +31,9 @@ func (c *Client) remoteOptions(ctx context.Context, rt http.RoundTripper) []remo
 // push of a manifest with a subject). write asks for push access to repo.
 //
 // The options carry one wait budget (RetryPolicy.MaxWait): ask for fresh
-// options per operation. One thing is lost: remote.Write and friends do not
-// start an interrupted blob upload over, as Client.Push does.
+// options per operation. remote.Write and friends do not start an
+// interrupted blob upload over, as Client.Push does: run such writes
+// through Do, which does.
 func (c *Client) RemoteOptions(ctx context.Context, repo string, write bool) ([]remote.Option, error) {
 	const op = "connecting to"
 	r, err := c.ParseRepository(repo)

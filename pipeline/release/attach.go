@@ -43,7 +43,7 @@ func (prod *Product) ReferrersAttach(in Inputs) publish.AttachFunc {
 		if err != nil {
 			return nil, err
 		}
-		refs, err := attest.NewReferrers(attest.WithRemoteOptions(opts...))
+		refs, err := attest.NewReferrers(attest.WithRemoteOptions(opts...), attest.WithRetry(in.Registry.Do))
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,89 @@
+package release_test
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/patchline/patchline/pipeline/attest"
+	"github.com/patchline/patchline/pipeline/internal/fixture"
+	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/release"
+)
+
+// afterTag matches the requests of one method on one path that come after
+// the PUT of tag: with the exact tag written first, those are the
+// attestation step's.
+func afterTag(tag, method, path string) regtest.Matcher {
+	var mu sync.Mutex
+	seen := false
+	route := regtest.Route(method, path)
+	return func(r *http.Request) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/manifests/"+tag) {
+			seen = true
+			return false
+		}
+		return seen && route(r)
+	}
+}
+
+// One transient failure on any request of the referrers upload (the SBOM
+// blob's POST, PATCH or PUT, or the artifact manifest's PUT) is retried
+// under the client's policy, with the registry's Retry-After honoured, and
+// the release finishes as if nothing happened.
+func TestAttestationUploadFaultsAreRetried(t *testing.T) {
+	for _, impl := range regtest.All() {
+		t.Run(impl.Name, func(t *testing.T) {
+			for _, step := range []struct{ method, path string }{
+				{"POST", `/blobs/uploads/$`},
+				{"PATCH", `/blobs/uploads/.+`},
+				{"PUT", `/blobs/uploads/.+`},
+				{"PUT", `/manifests/sha256:`},
+			} {
+				for _, fault := range []regtest.Fault{
+					{Status: http.StatusInternalServerError},
+					{Status: http.StatusTooManyRequests, RetryAfter: "3"},
+					{Reset: true},
+				} {
+					e := fixture.New(t, impl)
+					fault.Match = afterTag("1.6.0", step.method, step.path)
+					in := e.Server.Inject(fault)
+					rep, err := release.Release(ctx, e.Inputs("default"), "1.6.0", nil)
+					if err != nil {
+						t.Fatalf("%s %s with %+v: %v", step.method, step.path, fault, err)
+					}
+					if in.Fired() != 1 {
+						t.Fatalf("%s %s: the fault fired %d times", step.method, step.path, in.Fired())
+					}
+					if fault.RetryAfter != "" && !e.Slept(3*time.Second) {
+						t.Errorf("%s %s: Retry-After 3 was not honoured", step.method, step.path)
+					}
+					if e.Digest(e.Repo+":latest") != rep.Digest {
+						t.Errorf("%s %s: latest not published", step.method, step.path)
+					}
+					for _, p := range rep.Platforms {
+						d := mustHash(t, p.Digest)
+						if len(e.Referrers(d, "application/spdx+json")) != 1 || len(e.Referrers(d, attest.MediaTypeInToto)) != 1 {
+							t.Errorf("%s %s: %s lacks a referrer", step.method, step.path, p.Platform)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func mustHash(t *testing.T, s string) v1.Hash {
+	t.Helper()
+	h, err := v1.NewHash(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
