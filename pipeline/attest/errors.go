@@ -35,4 +35,7 @@ var (
 	// ErrFallbackConflict is returned when the referrers fallback tag kept
 	// losing this writer's entry to concurrent writers for every attempt.
 	ErrFallbackConflict = errors.New("referrers fallback tag kept changing under concurrent writers")
+	// ErrReferrerMissing is returned when the referrers API of a registry
+	// does not list an artifact that was attached.
+	ErrReferrerMissing = errors.New("attached referrer is not listed")
 )

@@ -31,12 +31,12 @@ type registryKind struct {
 	name string
 	// referrers is whether it has the referrers API.
 	referrers bool
-	handler   func(t *testing.T) http.Handler
+	handler   func(t testing.TB) http.Handler
 }
 
 // ggcrRegistry is go-containerregistry's in-process registry.
-func ggcrRegistry(referrers bool) func(t *testing.T) http.Handler {
-	return func(t *testing.T) http.Handler {
+func ggcrRegistry(referrers bool) func(t testing.TB) http.Handler {
+	return func(t testing.TB) http.Handler {
 		return registry.New(
 			registry.WithReferrersSupport(referrers),
 			registry.Logger(log.New(io.Discard, "", 0)),

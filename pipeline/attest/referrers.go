@@ -7,11 +7,18 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
+
+// defaultSettle is the longest pause before Settle reads a fallback tag
+// back. It must outlast another writer's read-modify-write of the tag (a
+// GET and a PUT, well under a second on the registries seen) for the read
+// to catch a stale write.
+const defaultSettle = time.Second
 
 // defaultFallbackAttempts bounds the read-back-and-merge loop on the
 // fallback tag. Each attempt is one GET and at most one PUT; losing five
@@ -34,6 +41,7 @@ type Referrers struct {
 	remote   []remote.Option
 	attempts int
 	retry    RetryFunc
+	pauseMax time.Duration
 
 	// Shared clients, so one run authenticates once per repository instead
 	// of once per call: against GHCR every fresh client costs a ping and a
@@ -102,9 +110,23 @@ func WithFallbackAttempts(n int) Option {
 	}
 }
 
+// WithSettle sets the longest pause Settle makes before reading a fallback
+// tag back; each pause is drawn at random between d/2 and d, so writers
+// that started together do not read in step. Default: 1s. Zero reads back
+// at once, which only tests should do.
+func WithSettle(d time.Duration) Option {
+	return func(r *Referrers) error {
+		if d < 0 {
+			return fmt.Errorf("settle pause %s is negative", d)
+		}
+		r.pauseMax = d
+		return nil
+	}
+}
+
 // NewReferrers returns a Referrers configured by opts.
 func NewReferrers(opts ...Option) (*Referrers, error) {
-	r := &Referrers{attempts: defaultFallbackAttempts}
+	r := &Referrers{attempts: defaultFallbackAttempts, pauseMax: defaultSettle}
 	for _, o := range opts {
 		if err := o(r); err != nil {
 			return nil, err
@@ -166,3 +188,4 @@ func FallbackTag(repo name.Repository, subject v1.Hash) name.Tag {
 func isNoReferrersAPI(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "does not support the Referrers API")
 }
+

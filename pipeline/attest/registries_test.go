@@ -27,13 +27,13 @@ var (
 	distributionKind = registryKind{"distribution", false, distributionHandler}
 )
 
-func olaregHandler(t *testing.T) http.Handler {
+func olaregHandler(t testing.TB) http.Handler {
 	s := olareg.New(olaconfig.Config{Storage: olaconfig.ConfigStorage{StoreType: olaconfig.StoreMem}})
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
 
-func distributionHandler(t *testing.T) http.Handler {
+func distributionHandler(t testing.TB) http.Handler {
 	// Distribution logs every request through logrus's standard logger,
 	// whatever its configuration says; NewApp does not apply cfg.Log.
 	quietLogrus.Do(func() { logrus.SetOutput(io.Discard) })

@@ -1,0 +1,105 @@
+package attest
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Settle makes sure every descriptor in want is listed among the referrers
+// of subject, and stays listed, before the caller relies on it (before a
+// release moves a floating tag to the subject's image).
+//
+// Where the registry has the referrers API, the registry keeps the list
+// itself: one listing checks it. Where it has not, the list is the
+// fallback tag, which any writer rewrites from what it read earlier; a
+// writer that read before this one's entry arrived can drop it after an
+// immediate read-back found it (Attach's). Settle therefore pauses (see
+// WithSettle) so that such a stale write has landed, reads the tag, merges
+// back whatever of want is missing and writes it, and repeats until a read
+// after a pause lists all of want, at most the configured number of
+// attempts (ErrFallbackConflict after that). It returns how many times it
+// wrote the tag.
+func (r *Referrers) Settle(ctx context.Context, repo name.Repository, subject v1.Descriptor, want []v1.Descriptor) (int, error) {
+	if len(want) == 0 {
+		return 0, nil
+	}
+	api, listed, err := r.list(ctx, repo, subject.Digest)
+	if err != nil {
+		return 0, err
+	}
+	if api {
+		if missing := lacking(listed, want); len(missing) > 0 {
+			return 0, fmt.Errorf("%w: the referrers of %s@%s do not list %s", ErrReferrerMissing, repo, subject.Digest, digests(missing))
+		}
+		return 0, nil
+	}
+	tag := FallbackTag(repo, subject.Digest)
+	unlock := r.lock(repo, subject.Digest)
+	defer unlock()
+	for writes := 0; ; writes++ {
+		if err := r.pause(ctx); err != nil {
+			return writes, err
+		}
+		im, err := r.readFallback(ctx, tag)
+		if err != nil {
+			return writes, err
+		}
+		missing := lacking(im.Manifests, want)
+		if len(missing) == 0 {
+			return writes, nil
+		}
+		if writes == r.attempts {
+			return writes, fmt.Errorf("%w: %s still lacks %s after %d writes", ErrFallbackConflict, tag, digests(missing), writes)
+		}
+		im.Manifests = append(im.Manifests, missing...)
+		slices.SortFunc(im.Manifests, func(a, b v1.Descriptor) int {
+			return cmp.Compare(a.Digest.String(), b.Digest.String())
+		})
+		if err := r.writeFallback(ctx, tag, im); err != nil {
+			return writes, err
+		}
+	}
+}
+
+// pause waits between half the settle time and all of it, or until ctx is
+// done.
+func (r *Referrers) pause(ctx context.Context) error {
+	if r.pauseMax <= 0 {
+		return ctx.Err()
+	}
+	d := r.pauseMax/2 + time.Duration(rand.Int64N(int64(r.pauseMax/2)+1))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// lacking returns the descriptors of want whose digest is not in have.
+func lacking(have, want []v1.Descriptor) []v1.Descriptor {
+	var out []v1.Descriptor
+	for _, w := range want {
+		if !slices.ContainsFunc(have, func(d v1.Descriptor) bool { return d.Digest == w.Digest }) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func digests(ds []v1.Descriptor) string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.Digest.String())
+	}
+	return fmt.Sprint(out)
+}

@@ -1,0 +1,78 @@
+package attest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// A writer that read the fallback tag before an entry was attached writes
+// its stale list after Attach's immediate read-back found the entry: Settle
+// reads the tag again after its pause, merges the entry back and writes it.
+// Where the registry has the referrers API it only checks the listing.
+func TestSettleRepairsAStaleWrite(t *testing.T) {
+	for _, kind := range registryKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			f := newFixture(t, kind, nil)
+			refs, err := NewReferrers(WithSettle(time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			amd64 := f.plats[0]
+			arts := artifacts(t, purlSubject(t, "ghcr.io/acme/app:1.6.0", amd64))
+			first, err := refs.Attach(context.Background(), f.repo, amd64, arts[0], created)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stale []v1.Descriptor
+			if !kind.referrers {
+				stale = f.fallbackEntries(t, amd64.Digest)
+			}
+			second, err := refs.Attach(context.Background(), f.repo, amd64, arts[2], created)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []v1.Descriptor{first.Descriptor, second.Descriptor}
+			if !kind.referrers {
+				// The other writer's stale list: only the first entry.
+				tag := FallbackTag(f.repo, amd64.Digest)
+				if err := refs.writeFallback(context.Background(), tag, v1.IndexManifest{Manifests: stale}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			writes, err := refs.Settle(context.Background(), f.repo, amd64, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wantWrites := map[bool]int{true: 0, false: 1}[kind.referrers]; writes != wantWrites {
+				t.Errorf("Settle wrote the tag %d times, want %d", writes, wantWrites)
+			}
+			if got := f.list(t, amd64.Digest, ""); len(got) != 2 {
+				t.Errorf("after Settle %d referrers are listed, want 2", len(got))
+			}
+			// Nothing to do the second time.
+			if writes, err := refs.Settle(context.Background(), f.repo, amd64, want); err != nil || writes != 0 {
+				t.Errorf("second Settle: %d writes, %v", writes, err)
+			}
+		})
+	}
+}
+
+// An entry the referrers API does not list is an error Settle cannot
+// repair; on a fallback tag it is merged in.
+func TestSettleOfAnUnlistedReferrer(t *testing.T) {
+	for _, kind := range []registryKind{ggcrWithAPI, ggcrWithoutAPI} {
+		t.Run(kind.name, func(t *testing.T) {
+			f := newFixture(t, kind, nil)
+			refs, _ := NewReferrers(WithSettle(0))
+			ghost := v1.Descriptor{MediaType: "application/vnd.oci.image.manifest.v1+json", Size: 10, Digest: v1.Hash{Algorithm: "sha256", Hex: "0123456789012345678901234567890123456789012345678901234567890123"}}
+			_, err := refs.Settle(context.Background(), f.repo, f.plats[0], []v1.Descriptor{ghost})
+			if kind.referrers != errors.Is(err, ErrReferrerMissing) {
+				t.Errorf("err = %v", err)
+			}
+		})
+	}
+}
