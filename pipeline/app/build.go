@@ -74,6 +74,9 @@ type BuildRequest struct {
 	// Timeouts bound every registry request and call (see
 	// registry.Timeouts); the zero value means registry.DefaultTimeouts.
 	Timeouts registry.Timeouts
+	// Settle is the longest pause before written tags are read back (see
+	// release.Inputs.Settle); zero means the default.
+	Settle time.Duration
 }
 
 var fullCommit = regexp.MustCompile(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
@@ -197,6 +200,7 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 		Tools:            req.Tools,
 		InvocationID:     invocation,
 		DryRun:           req.DryRun,
+		Settle:           req.Settle,
 	}
 	return in, p, local, nil
 }

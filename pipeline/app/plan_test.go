@@ -22,6 +22,7 @@ func request(e *fixture.Env, preset string) BuildRequest {
 		Scanner: e.Scanner,
 		Now:     now,
 		Source:  release.Source{URL: "git@github.com:acme/app.git", Commit: fixture.Commit, Created: now},
+		Settle:  -1,
 	}
 }
 

@@ -188,4 +188,3 @@ func FallbackTag(repo name.Repository, subject v1.Hash) name.Tag {
 func isNoReferrersAPI(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "does not support the Referrers API")
 }
-

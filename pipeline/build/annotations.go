@@ -10,4 +10,11 @@ const (
 	AnnotationSource     = "org.opencontainers.image.source"
 	AnnotationBaseName   = "org.opencontainers.image.base.name"
 	AnnotationBaseDigest = "org.opencontainers.image.base.digest"
+
+	// AnnotationBuilt is when the image was built (RFC 3339), on the index
+	// only. org.opencontainers.image.created is the commit time, so that a
+	// rebuild of one commit says the same; this one tells a refreshed build
+	// of a version from the release build of that version, so a re-run of
+	// the release does not move floating tags back to the older build.
+	AnnotationBuilt = "dev.patchline.image.built"
 )

@@ -53,8 +53,10 @@ type Tag struct {
 	Note string `json:"note,omitempty"`
 }
 
-// Floating reports whether the tag is expected to move between images.
-func (t Tag) Floating() bool { return t.Role.Floating() }
+// Floating reports whether the tag may move between images: every tag that
+// is not immutable. An exact tag the policy lets refreshes move is floating
+// in effect, like the line tag, and is published the same way.
+func (t Tag) Floating() bool { return !t.Immutable }
 
 // Withheld is a tag the policy names but this build does not get.
 type Withheld struct {
@@ -63,8 +65,8 @@ type Withheld struct {
 	Reason string      `json:"reason"`
 }
 
-// Plan is the tag set of one build, in publishing order: immutable and
-// dated tags first, floating tags last.
+// Plan is the tag set of one build, in publishing order: immutable tags
+// (exact where immutable, dated) first, every tag that may move last.
 type Plan struct {
 	Kind     Kind       `json:"kind"`
 	Policy   string     `json:"policy"`
@@ -87,12 +89,13 @@ func (p *Plan) Names() []string {
 	return out
 }
 
-// Fixed returns the tags that name one build, exact and dated: they are
-// written before the attestations. Whether they may ever move again is
-// Tag.Immutable.
-func (p *Plan) Fixed() []Tag { return p.filter(func(t Tag) bool { return !t.Floating() }) }
+// Fixed returns the immutable tags (an immutable exact tag, dated tags):
+// they name one build for good and are written before the attestations.
+func (p *Plan) Fixed() []Tag { return p.filter(func(t Tag) bool { return t.Immutable }) }
 
-// Floating returns the tags written last, after attestations.
+// Floating returns the tags that may move (line, major, aliases, edge, and
+// an exact tag refreshes move): they are written last, after the
+// attestations, so that none ever points at an image without them.
 func (p *Plan) Floating() []Tag { return p.filter(Tag.Floating) }
 
 func (p *Plan) filter(keep func(Tag) bool) []Tag {
@@ -135,7 +138,7 @@ func (b *builder) withhold(r policy.Role, name, format string, args ...any) {
 	b.plan.Withheld = append(b.plan.Withheld, Withheld{Role: r, Name: name, Reason: fmt.Sprintf(format, args...)})
 }
 
-// order puts immutable and dated tags before floating ones, keeping the
+// order puts immutable tags before the ones that may move, keeping the
 // relative order within each group.
 func (b *builder) order() {
 	var fixed, floating []Tag

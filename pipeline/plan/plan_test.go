@@ -64,13 +64,15 @@ func TestContracts(t *testing.T) {
 		{
 			name: "weekly-refresh release", preset: "weekly-refresh", kind: KindRelease,
 			version: "1.6.0", released: []string{"v1.5.3", "v1.6.0"},
-			wantTags:  []string{"1.6.0", "1.6.0-20260204", "1.6", "latest"},
+			// The exact tag follows refreshes, so it goes out after the
+			// attestations, with the line tag.
+			wantTags:  []string{"1.6.0-20260204", "1.6.0", "1.6", "latest"},
 			wantImmut: []string{"1.6.0-20260204"},
 		},
 		{
 			name: "weekly-refresh refresh", preset: "weekly-refresh", kind: KindRefresh,
 			released:  []string{"v1.5.3", "v1.6.0"},
-			wantTags:  []string{"1.6.0", "1.6.0-20260204", "1.6", "latest"},
+			wantTags:  []string{"1.6.0-20260204", "1.6.0", "1.6", "latest"},
 			wantImmut: []string{"1.6.0-20260204"},
 		},
 		{
@@ -193,7 +195,7 @@ func TestDatedTagsAreNotReleases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := pl.Names(); !reflect.DeepEqual(got, []string{"1.6.1", "1.6.1-20260204", "1.6", "latest"}) {
+	if got := pl.Names(); !reflect.DeepEqual(got, []string{"1.6.1-20260204", "1.6.1", "1.6", "latest"}) {
 		t.Errorf("tags = %v", got)
 	}
 }

@@ -5,34 +5,64 @@
 //     refused before anything is written;
 //  2. push the content once per repository, by digest (blobs the registry
 //     already has are not uploaded again);
-//  3. write the exact and dated tags;
+//  3. write the immutable tags (an immutable exact tag, dated tags), then
+//     read them back;
 //  4. attach the attestations;
-//  5. move the floating tags (line, major, aliases, edge) last.
+//  5. move the tags that may move (line, major, aliases, edge, and an exact
+//     tag the policy lets refreshes move) last, then read them back.
 //
 // A failure at any step leaves no floating tag pointing at an image without
 // its attestations, and running the same publish again finishes the job:
 // every step first looks at what is already there and writes only what is
 // missing.
+//
+// OCI registries have no conditional write: two runs that both find a tag
+// free can both write it, and the last write wins. Publishing is built for
+// that. Just before an immutable tag is written it is looked at again, and
+// after every write the tags are read back (after a short random pause, so
+// that a concurrent writer's request in flight has landed). An immutable
+// tag that then holds another image is a lost race: Publish stops before
+// any floating tag moves and returns a *RaceError, and the caller either
+// finishes the other run's image (the same build) or takes the next dated
+// suffix. A floating tag that another run moved in the meantime goes to the
+// newer of the two builds, by the same rule in both runs, so the two
+// converge instead of leaving a mixed set.
 package publish
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/plan"
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/registry"
-	"github.com/patchline/patchline/pipeline/version"
 )
+
+// DefaultSettle is the longest pause before tags just written are read
+// back, when Request.Settle is zero. It must outlast a concurrent run's
+// check-then-write of one tag (two requests).
+const DefaultSettle = time.Second
+
+// maxSettleRounds bounds how often floating tags that another run keeps
+// moving are written again before Publish gives up with ErrUnsettled.
+const maxSettleRounds = 4
 
 var (
 	// ErrImmutable is returned when an immutable tag already holds other
 	// content. Nothing is written when it is returned.
 	ErrImmutable = errors.New("immutable tag already exists with other content")
+	// ErrLostRace is wrapped by a *RaceError: another run wrote an
+	// immutable tag of this plan with its own image at the same time.
+	ErrLostRace = errors.New("another run published the same tag at the same time")
+	// ErrUnsettled is returned when floating tags kept changing under
+	// other runs for every read-back; the next run sets them right.
+	ErrUnsettled = errors.New("floating tags kept changing under concurrent runs")
 )
 
 // Registry is what publishing needs from a registry client; *registry.Client
@@ -45,7 +75,9 @@ type Registry interface {
 }
 
 // AttachFunc attaches attestations to the content pushed to repo and
-// returns the digests of what it attached. It must be idempotent.
+// returns the digests of what it attached. It must be idempotent, and it
+// must return only once every attestation is listed where readers look
+// for it.
 type AttachFunc func(ctx context.Context, repo string, m *registry.Manifest) ([]string, error)
 
 // Request is one publish.
@@ -60,9 +92,13 @@ type Request struct {
 	Attach AttachFunc
 	// AllowOlder lets floating tags move to an image whose version is older
 	// than the one they point at now (rollback). Without it, a floating tag
-	// that already points at a newer version is left alone, so two releases
-	// running at once cannot move a tag backwards.
+	// that already points at a newer build is left alone, so two runs at
+	// once cannot move a tag backwards (see Newer).
 	AllowOlder bool
+	// Settle is the longest pause before written tags are read back; each
+	// pause is drawn between half of it and all of it. Zero means
+	// DefaultSettle; a negative value reads back at once (tests).
+	Settle time.Duration
 }
 
 // Action says what happened to a tag.
@@ -101,11 +137,47 @@ type Result struct {
 	Repositories []RepoResult `json:"repositories"`
 }
 
+// LostTag is an immutable tag that holds another run's image.
+type LostTag struct {
+	Repository string `json:"repository"`
+	Tag        string `json:"tag"`
+	// Theirs is the digest the tag holds.
+	Theirs string `json:"theirs"`
+}
+
+// RaceError says which immutable tags another run wrote first. No floating
+// tag was moved to this run's image.
+type RaceError struct {
+	// Digest is this run's image.
+	Digest string
+	Lost   []LostTag
+}
+
+func (e *RaceError) Error() string {
+	var parts []string
+	for _, l := range e.Lost {
+		parts = append(parts, fmt.Sprintf("%s:%s holds %s", l.Repository, l.Tag, l.Theirs))
+	}
+	return fmt.Sprintf("%s: %s, not this run's %s; no floating tag was moved to it", ErrLostRace, strings.Join(parts, ", "), e.Digest)
+}
+
+// Unwrap returns ErrLostRace.
+func (e *RaceError) Unwrap() error { return ErrLostRace }
+
 type repoState struct {
 	repo     string
 	manifest *registry.Manifest
 	current  map[string]string // tag -> digest now ("" when missing)
 	result   *RepoResult
+}
+
+// publisher holds one Publish call.
+type publisher struct {
+	reg    Registry
+	req    Request
+	digest string
+	ours   map[string]string // the index's annotations
+	states []*repoState
 }
 
 // Publish writes req.Index and req.Plan's tags. See the package comment for
@@ -118,48 +190,26 @@ func Publish(ctx context.Context, reg Registry, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	digest := d.String()
-	res := &Result{Digest: digest}
-	states := make([]*repoState, len(req.Repositories))
-
-	// 1. Look before writing anything.
-	for i, repo := range req.Repositories {
-		st := &repoState{repo: repo, current: map[string]string{}, result: &RepoResult{Repository: repo}}
-		states[i] = st
-		for _, t := range req.Plan.Tags {
-			cur, err := currentDigest(ctx, reg, repo+":"+t.Name)
-			if err != nil {
-				return nil, err
-			}
-			st.current[t.Name] = cur
-			if t.Immutable && cur != "" && cur != digest {
-				return nil, fmt.Errorf("%w: %s:%s points at %s and this build is %s; %s tags are immutable in %s, so nothing was written. Publish a new version, or delete the tag by hand if it was pushed by mistake",
-					ErrImmutable, repo, t.Name, cur, digest, t.Role, req.Plan.Policy)
-			}
-		}
+	im, err := req.Index.IndexManifest()
+	if err != nil {
+		return nil, err
 	}
-
-	// 2. Content, once per repository.
-	for _, st := range states {
-		m, pushed, err := pushContent(ctx, reg, st.repo, req.Index, digest)
+	p := &publisher{reg: reg, req: req, digest: d.String(), ours: im.Annotations}
+	if err := p.look(ctx); err != nil {
+		return nil, err
+	}
+	for _, st := range p.states {
+		m, pushed, err := pushContent(ctx, reg, st.repo, req.Index, p.digest)
 		if err != nil {
 			return nil, err
 		}
 		st.manifest, st.result.Pushed = m, pushed
 	}
-
-	// 3. Exact and dated tags.
-	for _, st := range states {
-		for _, t := range req.Plan.Fixed() {
-			if err := writeTag(ctx, reg, st, t, digest); err != nil {
-				return nil, err
-			}
-		}
+	if err := p.fixed(ctx); err != nil {
+		return nil, err
 	}
-
-	// 4. Attestations.
 	if req.Attach != nil {
-		for _, st := range states {
+		for _, st := range p.states {
 			atts, err := req.Attach(ctx, st.repo, st.manifest)
 			if err != nil {
 				return nil, fmt.Errorf("attaching attestations in %s (floating tags were not moved; run again to finish): %w", st.repo, err)
@@ -167,33 +217,239 @@ func Publish(ctx context.Context, reg Registry, req Request) (*Result, error) {
 			st.result.Attestations = atts
 		}
 	}
-
-	// 5. Floating tags, last.
-	var ours version.Version
-	if req.Plan.Version != "" {
-		ours, _ = version.Parse(req.Plan.Version)
+	// The immutable tags once more, right before anything floats: a run
+	// that overwrote one while this one attested has won it.
+	if err := p.checkFixed(ctx); err != nil {
+		return nil, err
 	}
-	for _, st := range states {
-		for _, t := range req.Plan.Floating() {
-			if cur := st.current[t.Name]; cur != "" && cur != digest && !req.AllowOlder && !ours.IsZero() {
-				newer, why, err := pointsAtNewer(ctx, reg, st.repo, t, ours)
-				if err != nil {
-					return nil, err
-				}
-				if newer {
-					st.result.Tags = append(st.result.Tags, TagResult{Name: t.Name, Role: t.Role, Action: Skipped, Digest: cur, Reason: why})
-					continue
-				}
-			}
-			if err := writeTag(ctx, reg, st, t, digest); err != nil {
-				return nil, err
-			}
-		}
+	if err := p.floating(ctx); err != nil {
+		return nil, err
 	}
-	for _, st := range states {
+	res := &Result{Digest: p.digest}
+	for _, st := range p.states {
 		res.Repositories = append(res.Repositories, *st.result)
 	}
 	return res, nil
+}
+
+// look reads every tag of the plan in every repository before anything is
+// written, and refuses an immutable tag that holds other content.
+func (p *publisher) look(ctx context.Context) error {
+	for _, repo := range p.req.Repositories {
+		st := &repoState{repo: repo, current: map[string]string{}, result: &RepoResult{Repository: repo}}
+		p.states = append(p.states, st)
+		for _, t := range p.req.Plan.Tags {
+			cur, err := currentDigest(ctx, p.reg, repo+":"+t.Name)
+			if err != nil {
+				return err
+			}
+			st.current[t.Name] = cur
+			if t.Immutable && cur != "" && cur != p.digest {
+				return fmt.Errorf("%w: %s:%s points at %s and this build is %s; %s tags are immutable in %s, so nothing was written. Publish a new version, or delete the tag by hand if it was pushed by mistake",
+					ErrImmutable, repo, t.Name, cur, p.digest, t.Role, p.req.Plan.Policy)
+			}
+		}
+	}
+	return nil
+}
+
+// fixed writes the immutable tags and reads them back. Each is looked at
+// again just before its write: the look at the start was before the
+// content push, long enough ago for another run to have taken the tag.
+func (p *publisher) fixed(ctx context.Context) error {
+	var lost []LostTag
+	wrote := false
+	for _, st := range p.states {
+		for _, t := range p.req.Plan.Fixed() {
+			r := TagResult{Name: t.Name, Role: t.Role, Immutable: true, Digest: p.digest}
+			cur := st.current[t.Name]
+			if cur != p.digest {
+				var err error
+				if cur, err = currentDigest(ctx, p.reg, st.repo+":"+t.Name); err != nil {
+					return err
+				}
+			}
+			switch cur {
+			case p.digest:
+				r.Action = Unchanged
+			case "":
+				if err := p.reg.Tag(ctx, st.repo, t.Name, st.manifest); err != nil {
+					return fmt.Errorf("writing tag %s:%s: %w", st.repo, t.Name, err)
+				}
+				r.Action, wrote = Created, true
+			default:
+				lost = append(lost, LostTag{Repository: st.repo, Tag: t.Name, Theirs: cur})
+				continue
+			}
+			st.current[t.Name] = p.digest
+			st.result.Tags = append(st.result.Tags, r)
+		}
+	}
+	if len(lost) > 0 {
+		return &RaceError{Digest: p.digest, Lost: lost}
+	}
+	if !wrote {
+		return nil
+	}
+	if err := p.pause(ctx); err != nil {
+		return err
+	}
+	return p.checkFixed(ctx)
+}
+
+// checkFixed reads every immutable tag of the plan back and returns a
+// *RaceError when one holds another image.
+func (p *publisher) checkFixed(ctx context.Context) error {
+	var lost []LostTag
+	for _, st := range p.states {
+		for _, t := range p.req.Plan.Fixed() {
+			cur, err := currentDigest(ctx, p.reg, st.repo+":"+t.Name)
+			if err != nil {
+				return err
+			}
+			if cur != p.digest {
+				lost = append(lost, LostTag{Repository: st.repo, Tag: t.Name, Theirs: cur})
+			}
+		}
+	}
+	if len(lost) > 0 {
+		return &RaceError{Digest: p.digest, Lost: lost}
+	}
+	return nil
+}
+
+// floating moves the tags that may move, then reads them back until they
+// hold still.
+func (p *publisher) floating(ctx context.Context) error {
+	type held struct {
+		st  *repoState
+		tag plan.Tag
+		at  int // index in st.result.Tags
+	}
+	var ours []held
+	wrote := false
+	for _, st := range p.states {
+		for _, t := range p.req.Plan.Floating() {
+			r := TagResult{Name: t.Name, Role: t.Role, Digest: p.digest}
+			cur := st.current[t.Name]
+			if cur != "" && cur != p.digest && !p.req.AllowOlder && p.req.Plan.Version != "" {
+				keep, why, err := p.keep(ctx, st.repo, t.Name)
+				if err != nil {
+					return err
+				}
+				if keep {
+					r.Action, r.Digest, r.Reason = Skipped, cur, why
+					st.result.Tags = append(st.result.Tags, r)
+					continue
+				}
+			}
+			switch cur {
+			case p.digest:
+				r.Action = Unchanged
+			default:
+				if err := p.reg.Tag(ctx, st.repo, t.Name, st.manifest); err != nil {
+					return fmt.Errorf("writing tag %s:%s: %w", st.repo, t.Name, err)
+				}
+				r.Action, r.Previous, wrote = Created, cur, true
+				if cur != "" {
+					r.Action = Moved
+				}
+				st.current[t.Name] = p.digest
+			}
+			ours = append(ours, held{st: st, tag: t, at: len(st.result.Tags)})
+			st.result.Tags = append(st.result.Tags, r)
+		}
+	}
+	if !wrote {
+		return nil
+	}
+	theirs := map[string]*registry.Manifest{}
+	for round := 1; ; round++ {
+		if err := p.pause(ctx); err != nil {
+			return err
+		}
+		var moved []held
+		var names []string
+		for _, h := range ours {
+			cur, err := currentDigest(ctx, p.reg, h.st.repo+":"+h.tag.Name)
+			if err != nil {
+				return err
+			}
+			if cur == p.digest {
+				continue
+			}
+			if cur != "" {
+				m, ok := theirs[cur]
+				if !ok {
+					if m, err = p.reg.Inspect(ctx, h.st.repo+"@"+cur); err != nil {
+						return err
+					}
+					theirs[cur] = m
+				}
+				if Newer(m.Annotations, m.Digest.String(), p.ours, p.digest) {
+					r := &h.st.result.Tags[h.at]
+					r.Action, r.Digest = Skipped, cur
+					r.Reason = fmt.Sprintf("another run moved %s to %s (%s), a newer build than this one", h.tag.Name, cur, describe(m.Annotations))
+					continue
+				}
+			}
+			moved = append(moved, h)
+			names = append(names, h.st.repo+":"+h.tag.Name)
+		}
+		if len(moved) == 0 {
+			return nil
+		}
+		if round == maxSettleRounds {
+			return fmt.Errorf("%w: %s still do not point at %s after %d writes; run again to set them", ErrUnsettled, strings.Join(names, ", "), p.digest, round)
+		}
+		ours = moved
+		for _, h := range moved {
+			if err := p.reg.Tag(ctx, h.st.repo, h.tag.Name, h.st.manifest); err != nil {
+				return fmt.Errorf("writing tag %s:%s: %w", h.st.repo, h.tag.Name, err)
+			}
+		}
+	}
+}
+
+// keep reports whether a floating tag that holds another image stays
+// there: see Newer. A release also leaves a tag that holds another build of
+// the same version it cannot order (images from before build times were
+// recorded); a refresh replaces it, since a refresh publishes the line's
+// newest build.
+func (p *publisher) keep(ctx context.Context, repo, tag string) (bool, string, error) {
+	m, err := p.reg.Inspect(ctx, repo+":"+tag)
+	if err != nil {
+		if errors.Is(err, registry.ErrNotFound) {
+			return false, "", nil
+		}
+		return false, "", err
+	}
+	switch c := compareBuilds(p.ours, m.Annotations); {
+	case c < 0:
+		return true, fmt.Sprintf("%s already points at %s (%s), a newer build than this one (%s)", tag, m.Digest, describe(m.Annotations), describe(p.ours)), nil
+	case c == 0 && p.req.Plan.Kind != plan.KindRefresh:
+		return true, fmt.Sprintf("%s already points at %s, another build of %s; a release does not replace it", tag, m.Digest, describe(m.Annotations)), nil
+	}
+	return false, "", nil
+}
+
+// pause waits between half the settle time and all of it.
+func (p *publisher) pause(ctx context.Context) error {
+	s := p.req.Settle
+	switch {
+	case s < 0:
+		return ctx.Err()
+	case s == 0:
+		s = DefaultSettle
+	}
+	t := time.NewTimer(s/2 + time.Duration(rand.Int64N(int64(s/2)+1)))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // currentDigest returns the digest a reference points at, or "" when the
@@ -222,44 +478,4 @@ func pushContent(ctx context.Context, reg Registry, repo string, idx v1.ImageInd
 		return nil, false, fmt.Errorf("pushing %s (no tag was written; run again to finish): %w", ref, err)
 	}
 	return m, true, nil
-}
-
-func writeTag(ctx context.Context, reg Registry, st *repoState, t plan.Tag, digest string) error {
-	cur := st.current[t.Name]
-	r := TagResult{Name: t.Name, Role: t.Role, Immutable: t.Immutable, Digest: digest, Previous: cur}
-	switch {
-	case cur == digest:
-		r.Action, r.Previous = Unchanged, ""
-	default:
-		if err := reg.Tag(ctx, st.repo, t.Name, st.manifest); err != nil {
-			return fmt.Errorf("writing tag %s:%s: %w", st.repo, t.Name, err)
-		}
-		r.Action = Created
-		if cur != "" {
-			r.Action = Moved
-		}
-		st.current[t.Name] = digest
-	}
-	st.result.Tags = append(st.result.Tags, r)
-	return nil
-}
-
-// pointsAtNewer reports whether a floating tag already points at a newer
-// version than ours, reading the version annotation of its image (one GET).
-func pointsAtNewer(ctx context.Context, reg Registry, repo string, t plan.Tag, ours version.Version) (bool, string, error) {
-	m, err := reg.Inspect(ctx, repo+":"+t.Name)
-	if err != nil {
-		if errors.Is(err, registry.ErrNotFound) {
-			return false, "", nil
-		}
-		return false, "", err
-	}
-	theirs, err := version.Parse(m.Annotations[build.AnnotationVersion])
-	if err != nil {
-		return false, "", nil
-	}
-	if theirs.Compare(ours) > 0 {
-		return true, fmt.Sprintf("%s already points at %s, newer than %s", t.Name, theirs, ours), nil
-	}
-	return false, "", nil
 }

@@ -34,6 +34,18 @@ func versioned(t *testing.T, v string) v1.ImageIndex {
 	return mutate.Annotations(regtest.Index(t, "linux/amd64", "linux/arm64"), map[string]string{build.AnnotationVersion: v}).(v1.ImageIndex)
 }
 
+// day is when the tests' builds are made.
+var day = time.Date(2026, 2, 4, 9, 0, 0, 0, time.UTC)
+
+// built returns an index that records version v built at t.
+func built(t *testing.T, v string, at time.Time) v1.ImageIndex {
+	t.Helper()
+	return mutate.Annotations(regtest.Index(t, "linux/amd64"), map[string]string{
+		build.AnnotationVersion: v,
+		build.AnnotationBuilt:   at.Format(time.RFC3339),
+	}).(v1.ImageIndex)
+}
+
 func planFor(version string, tags ...plan.Tag) *plan.Plan {
 	return &plan.Plan{Kind: plan.KindRelease, Policy: "preset:test", Version: version, Tags: tags}
 }
@@ -77,7 +89,7 @@ func TestPublishOrderAndRerun(t *testing.T) {
 				}
 				return []string{"sha256:att"}, nil
 			}
-			req := Request{
+			req := Request{Settle: -1,
 				Repositories: []string{repo},
 				Index:        idx,
 				Plan:         planFor("1.6.0", exact("1.6.0"), dated("1.6.0-20260204"), line("1.6"), alias("latest")),
@@ -123,12 +135,12 @@ func TestImmutableConflictWritesNothing(t *testing.T) {
 	c := client(t)
 	repo := srv.Ref("acme/app")
 	first := versioned(t, "0.3.0")
-	if _, err := Publish(ctxBg, c, Request{Repositories: []string{repo}, Index: first, Plan: planFor("0.3.0", exact("0.3.0"), line("0.3"))}); err != nil {
+	if _, err := Publish(ctxBg, c, Request{Settle: -1, Repositories: []string{repo}, Index: first, Plan: planFor("0.3.0", exact("0.3.0"), line("0.3"))}); err != nil {
 		t.Fatal(err)
 	}
 	srv.ResetCounts()
 	other := versioned(t, "0.3.0")
-	_, err := Publish(ctxBg, c, Request{Repositories: []string{repo}, Index: other, Plan: planFor("0.3.0", exact("0.3.0"), line("0.3"), alias("latest"))})
+	_, err := Publish(ctxBg, c, Request{Settle: -1, Repositories: []string{repo}, Index: other, Plan: planFor("0.3.0", exact("0.3.0"), line("0.3"), alias("latest"))})
 	if !errors.Is(err, ErrImmutable) || !strings.Contains(err.Error(), "0.3.0") || !strings.Contains(err.Error(), "nothing was written") {
 		t.Fatalf("err = %v", err)
 	}
@@ -146,8 +158,9 @@ func TestMutableExactMoves(t *testing.T) {
 	repo := srv.Ref("acme/app")
 	mutableExact := plan.Tag{Name: "1.6.0", Role: policy.RoleExact}
 	for i := 0; i < 2; i++ {
-		idx := versioned(t, "1.6.0")
-		res, err := Publish(ctxBg, c, Request{Repositories: []string{repo}, Index: idx, Plan: planFor("1.6.0", mutableExact)})
+		// A later build of the same version (the git tag was moved).
+		idx := built(t, "1.6.0", day.Add(time.Duration(i)*time.Hour))
+		res, err := Publish(ctxBg, c, Request{Settle: -1, Repositories: []string{repo}, Index: idx, Plan: planFor("1.6.0", mutableExact)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,21 +179,21 @@ func TestFloatingTagNeverMovesBackwards(t *testing.T) {
 	c := client(t)
 	repo := srv.Ref("acme/app")
 	newer := versioned(t, "1.7.0")
-	if _, err := Publish(ctxBg, c, Request{Repositories: []string{repo}, Index: newer, Plan: planFor("1.7.0", exact("1.7.0"), alias("latest"))}); err != nil {
+	if _, err := Publish(ctxBg, c, Request{Settle: -1, Repositories: []string{repo}, Index: newer, Plan: planFor("1.7.0", exact("1.7.0"), alias("latest"))}); err != nil {
 		t.Fatal(err)
 	}
 	older := versioned(t, "1.6.3")
-	res, err := Publish(ctxBg, c, Request{Repositories: []string{repo}, Index: older, Plan: planFor("1.6.3", exact("1.6.3"), alias("latest"))})
+	res, err := Publish(ctxBg, c, Request{Settle: -1, Repositories: []string{repo}, Index: older, Plan: planFor("1.6.3", exact("1.6.3"), alias("latest"))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := res.Repositories[0].Tags[1]
 	nd, _ := newer.Digest()
-	if got.Action != Skipped || !strings.Contains(got.Reason, "already points at 1.7.0") || digestAt(t, c, repo+":latest") != nd.String() {
+	if got.Action != Skipped || !strings.Contains(got.Reason, "(1.7.0), a newer build") || digestAt(t, c, repo+":latest") != nd.String() {
 		t.Errorf("latest = %+v", got)
 	}
 	// Rollback is allowed to move it back.
-	res, err = Publish(ctxBg, c, Request{Repositories: []string{repo}, Index: older, Plan: planFor("1.6.3", exact("1.6.3"), alias("latest")), AllowOlder: true})
+	res, err = Publish(ctxBg, c, Request{Settle: -1, Repositories: []string{repo}, Index: older, Plan: planFor("1.6.3", exact("1.6.3"), alias("latest")), AllowOlder: true})
 	if err != nil || res.Repositories[0].Tags[1].Action != Moved {
 		t.Errorf("rollback: %v %+v", err, res)
 	}
@@ -192,7 +205,7 @@ func TestMirrorsGetTheSameTags(t *testing.T) {
 	repos := []string{a.Ref("acme/app"), b.Ref("mirror/app")}
 	idx := versioned(t, "2.0.0")
 	var attached []string
-	_, err := Publish(ctxBg, c, Request{Repositories: repos, Index: idx, Plan: planFor("2.0.0", exact("2.0.0"), alias("latest")),
+	_, err := Publish(ctxBg, c, Request{Settle: -1, Repositories: repos, Index: idx, Plan: planFor("2.0.0", exact("2.0.0"), alias("latest")),
 		Attach: func(ctx context.Context, repo string, m *registry.Manifest) ([]string, error) {
 			// Every repository has its exact tag before any floating tag.
 			for _, r := range repos {
@@ -222,7 +235,7 @@ func TestAttachFailureLeavesFloatingTagsAlone(t *testing.T) {
 	c := client(t)
 	repo := srv.Ref("acme/app")
 	idx := versioned(t, "1.0.0")
-	req := Request{Repositories: []string{repo}, Index: idx, Plan: planFor("1.0.0", exact("1.0.0"), alias("latest")),
+	req := Request{Settle: -1, Repositories: []string{repo}, Index: idx, Plan: planFor("1.0.0", exact("1.0.0"), alias("latest")),
 		Attach: func(context.Context, string, *registry.Manifest) ([]string, error) { return nil, errors.New("boom") }}
 	if _, err := Publish(ctxBg, c, req); err == nil || !strings.Contains(err.Error(), "run again") {
 		t.Fatalf("err = %v", err)

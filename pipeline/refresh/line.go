@@ -42,6 +42,7 @@ func refreshLine(ctx context.Context, req Request, res *release.Resolver, lines 
 		Index:        prod.Index,
 		Plan:         pl,
 		Attach:       prod.ReferrersAttach(in),
+		Settle:       in.Settle,
 	})
 	if err != nil {
 		return err

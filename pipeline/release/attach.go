@@ -32,7 +32,11 @@ func wantedReferrers(p *policy.Policy) []wanted {
 // ReferrersAttach returns the publish step that attaches the product's
 // attestations as OCI 1.1 referrers of every platform image. It first
 // lists what each image already has and attaches only what is missing, so
-// a re-run neither duplicates referrers nor runs syft again for them.
+// a re-run neither duplicates referrers nor runs syft again for them. It
+// returns only once every attestation the policy asks for is listed for
+// every image (attest.Referrers.Settle): on a registry without the
+// referrers API the list is a tag other writers rewrite, so it is read
+// back after a pause and repaired until it holds.
 func (prod *Product) ReferrersAttach(in Inputs) publish.AttachFunc {
 	want := wantedReferrers(in.Policy)
 	if !in.Policy.Attestations.Has(policy.LayoutReferrers) || len(want) == 0 {
@@ -43,7 +47,11 @@ func (prod *Product) ReferrersAttach(in Inputs) publish.AttachFunc {
 		if err != nil {
 			return nil, err
 		}
-		refs, err := attest.NewReferrers(attest.WithRemoteOptions(opts...), attest.WithRetry(in.Registry.Do))
+		ropts := []attest.Option{attest.WithRemoteOptions(opts...), attest.WithRetry(in.Registry.Do)}
+		if in.Settle != 0 {
+			ropts = append(ropts, attest.WithSettle(max(in.Settle, 0)))
+		}
+		refs, err := attest.NewReferrers(ropts...)
 		if err != nil {
 			return nil, err
 		}
@@ -54,13 +62,14 @@ func (prod *Product) ReferrersAttach(in Inputs) publish.AttachFunc {
 		var out []string
 		for _, pi := range prod.Platforms {
 			subject := v1.Descriptor{MediaType: pi.Descriptor.MediaType, Digest: pi.Descriptor.Digest, Size: pi.Descriptor.Size}
+			var listed []v1.Descriptor
 			for _, w := range want {
 				have, err := refs.List(ctx, r, subject.Digest, w.artifactType)
 				if err != nil {
 					return nil, fmt.Errorf("listing referrers of %s@%s: %w", repo, subject.Digest, err)
 				}
 				if d, ok := matching(have, w); ok {
-					out = append(out, d)
+					listed = append(listed, d)
 					continue
 				}
 				if err := prod.make(ctx, pi.Descriptor); err != nil {
@@ -74,20 +83,26 @@ func (prod *Product) ReferrersAttach(in Inputs) publish.AttachFunc {
 				if err != nil {
 					return nil, fmt.Errorf("attaching %s to %s@%s: %w", w.artifactType, repo, subject.Digest, err)
 				}
-				out = append(out, a.Descriptor.Digest.String())
+				listed = append(listed, a.Descriptor)
+			}
+			if _, err := refs.Settle(ctx, r, subject, listed); err != nil {
+				return nil, fmt.Errorf("checking the referrers of %s@%s: %w", repo, subject.Digest, err)
+			}
+			for _, d := range listed {
+				out = append(out, d.Digest.String())
 			}
 		}
 		return out, nil
 	}
 }
 
-func matching(have []v1.Descriptor, w wanted) (string, bool) {
+func matching(have []v1.Descriptor, w wanted) (v1.Descriptor, bool) {
 	for _, d := range have {
 		if w.predicateType == "" || d.Annotations[attest.AnnotationPredicateType] == w.predicateType {
-			return d.Digest.String(), true
+			return d, true
 		}
 	}
-	return "", false
+	return v1.Descriptor{}, false
 }
 
 // artifact returns the referrer document of one kind for one platform.

@@ -61,7 +61,7 @@ func BenchmarkPublishExtraTags(b *testing.B) {
 			e := fixture.New(b, regtest.GGCR())
 			idx := fixture.BaseIndex(b, "1")
 			base := &plan.Plan{Kind: plan.KindRelease, Policy: "bench", Tags: []plan.Tag{{Name: "1.0.0", Role: policy.RoleExact, Immutable: true}}}
-			if _, err := publish.Publish(ctx, e.Client, publish.Request{Repositories: []string{e.Repo}, Index: idx, Plan: base}); err != nil {
+			if _, err := publish.Publish(ctx, e.Client, publish.Request{Settle: -1, Repositories: []string{e.Repo}, Index: idx, Plan: base}); err != nil {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
@@ -72,7 +72,7 @@ func BenchmarkPublishExtraTags(b *testing.B) {
 					pl.Tags = append(pl.Tags, plan.Tag{Name: fmt.Sprintf("extra-%d-%d", i, j), Role: policy.RoleEdge})
 				}
 				before := e.Client.Counter().Counts()
-				if _, err := publish.Publish(ctx, e.Client, publish.Request{Repositories: []string{e.Repo}, Index: idx, Plan: pl}); err != nil {
+				if _, err := publish.Publish(ctx, e.Client, publish.Request{Settle: -1, Repositories: []string{e.Repo}, Index: idx, Plan: pl}); err != nil {
 					b.Fatal(err)
 				}
 				d := e.Client.Counter().Counts().Sub(before)

@@ -83,6 +83,11 @@ type Inputs struct {
 	InvocationID string
 	// DryRun plans and resolves bases, and builds and writes nothing.
 	DryRun bool
+	// Settle is the longest pause before tags and attestation lists just
+	// written are read back, to catch another run writing the same ones
+	// (see publish.Request.Settle). Zero means publish.DefaultSettle; a
+	// negative value reads back at once (tests).
+	Settle time.Duration
 }
 
 func (in Inputs) platforms() ([]v1.Platform, error) {

@@ -125,9 +125,10 @@ func Produce(ctx context.Context, in Inputs, res *Resolver, b Build) (*Product, 
 	return prod, nil
 }
 
-// attest makes the statements of every platform image of idx and, for the
-// index layout, puts them into the index.
+// attest stamps idx with its build time, makes the statements of every
+// platform image and, for the index layout, puts them into the index.
 func (prod *Product) attest(ctx context.Context, in Inputs, b Build, idx v1.ImageIndex, started time.Time, strategy string) error {
+	idx = mutate.Annotations(idx, map[string]string{build.AnnotationBuilt: started.UTC().Format(time.RFC3339Nano)}).(v1.ImageIndex)
 	prod.Statements = map[v1.Hash][]attest.Statement{}
 	prod.Documents = map[v1.Hash]attest.SBOM{}
 	if err := prod.setPlatforms(idx); err != nil {

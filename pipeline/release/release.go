@@ -152,6 +152,7 @@ func finish(ctx context.Context, in Inputs, rep *Report, prod *Product, pl *plan
 		Plan:         pl,
 		Attach:       prod.ReferrersAttach(in),
 		AllowOlder:   allowOlder,
+		Settle:       in.Settle,
 	})
 	rep.Requests = in.Registry.Counter().Counts().Sub(start)
 	if err != nil {

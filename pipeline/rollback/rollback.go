@@ -99,7 +99,7 @@ func Run(ctx context.Context, req Request) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := publish.Publish(ctx, in.Registry, publish.Request{Repositories: in.Repositories, Index: idx, Plan: pl, AllowOlder: true})
+	res, err := publish.Publish(ctx, in.Registry, publish.Request{Repositories: in.Repositories, Index: idx, Plan: pl, AllowOlder: true, Settle: in.Settle})
 	if err != nil {
 		return nil, err
 	}
