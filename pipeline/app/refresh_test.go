@@ -30,7 +30,7 @@ func TestRefreshCheckAndRollbackCommands(t *testing.T) {
 		t.Fatalf("check after the base moved: %v\n%s", err, out)
 	}
 	out, err = Refresh(ctx, req, opts)
-	if err != nil || !strings.Contains(out, "1 rebuilt, 0 skipped") || !strings.Contains(out, "1.6.2-20260211") || !strings.Contains(out, "registry requests") {
+	if err != nil || !strings.Contains(out, "1 rebuilt, 0 repaired, 0 skipped") || !strings.Contains(out, "1.6.2-20260211") || !strings.Contains(out, "registry requests") {
 		t.Fatalf("refresh: %v\n%s", err, out)
 	}
 	req.Format = "json"

@@ -7,6 +7,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -206,6 +207,32 @@ func collisionFix(r policy.Role) string {
 		return "give tags.edge a prefix, e.g. \"edge-{branch}\", or build from a branch with another name"
 	}
 	return "release a version whose prerelease is not a date, e.g. 1.6.1 or 1.6.1-rc.1"
+}
+
+// DatedToday returns the dated tags of version v for day that exist,
+// the unsuffixed one and its numbered suffixes, the latest build first:
+// where a run that stopped part-way today left its image.
+func DatedToday(p *policy.Policy, v version.Version, day time.Time, existing Existing) ([]string, error) {
+	if p.Tags.Dated.IsZero() {
+		return nil, nil
+	}
+	base, err := p.Tags.Dated.Render(Values(v, p.Tags.DateFormat.Format(day)))
+	if err != nil {
+		return nil, fmt.Errorf("tags.dated: %w", err)
+	}
+	var out []string
+	if _, ok := existing[base]; ok {
+		out = append(out, base)
+	}
+	for n := 1; ; n++ {
+		cand := base + "." + strconv.Itoa(n)
+		if _, ok := existing[cand]; !ok {
+			break
+		}
+		out = append(out, cand)
+	}
+	slices.Reverse(out)
+	return out, nil
 }
 
 func checkDate(t time.Time) (string, error) {

@@ -19,15 +19,15 @@ import (
 //  3. when neither tells, the higher digest, an arbitrary but shared
 //     choice between two builds made at the same moment.
 func Newer(a map[string]string, aDigest string, b map[string]string, bDigest string) bool {
-	if c := compareBuilds(a, b); c != 0 {
+	if c := CompareBuilds(a, b); c != 0 {
 		return c > 0
 	}
 	return aDigest > bDigest
 }
 
-// compareBuilds orders two images by rules 1 and 2 of Newer: +1 when a is
+// CompareBuilds orders two images by rules 1 and 2 of Newer: +1 when a is
 // newer, -1 when b is, 0 when they do not tell.
-func compareBuilds(a, b map[string]string) int {
+func CompareBuilds(a, b map[string]string) int {
 	va, errA := version.Parse(a[build.AnnotationVersion])
 	vb, errB := version.Parse(b[build.AnnotationVersion])
 	switch {

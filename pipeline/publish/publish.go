@@ -424,7 +424,7 @@ func (p *publisher) keep(ctx context.Context, repo, tag string) (bool, string, e
 		}
 		return false, "", err
 	}
-	switch c := compareBuilds(p.ours, m.Annotations); {
+	switch c := CompareBuilds(p.ours, m.Annotations); {
 	case c < 0:
 		return true, fmt.Sprintf("%s already points at %s (%s), a newer build than this one (%s)", tag, m.Digest, describe(m.Annotations), describe(p.ours)), nil
 	case c == 0 && p.req.Plan.Kind != plan.KindRefresh:

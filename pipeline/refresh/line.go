@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/plan"
@@ -13,18 +14,27 @@ import (
 )
 
 // refreshLine rebuilds (or rebases) one stale line and publishes its
-// refresh tags.
+// refresh tags. When a run that stopped part-way today already published
+// this line's build on the current base, that image is finished instead.
 func refreshLine(ctx context.Context, req Request, res *release.Resolver, lines plan.Lines, info plan.LineInfo, lr *LineReport, existing plan.Existing) error {
-	in := req.Inputs
 	b := release.Build{Kind: attest.KindRefresh, Version: info.Newest.String()}
-	var prod *release.Product
-	var err error
+	in, err := lineInputs(ctx, req, info)
+	if err != nil {
+		return err
+	}
 	lr.Strategy = in.Policy.Refresh.Strategy
-	switch in.Policy.Refresh.Strategy {
-	case policy.StrategyRebase:
+	var prod *release.Product
+	interrupted, err := release.FindInterrupted(ctx, in, res, info.Newest, existing, lr.Published)
+	switch {
+	case err != nil:
+		return err
+	case interrupted != "":
+		prod, err = release.Adopt(ctx, in, b, in.Repositories[0], interrupted)
+		lr.Adopted = true
+	case in.Policy.Refresh.Strategy == policy.StrategyRebase:
 		prod, err = rebaseLine(ctx, req, res, b, info, lr)
 	default:
-		prod, err = rebuildLine(ctx, req, res, b, info)
+		prod, err = release.Produce(ctx, in, res, b)
 	}
 	if errors.Is(err, errUnchanged) {
 		lr.Status, lr.Reason = StatusSkipped, "every platform already sits on the current base"
@@ -33,46 +43,68 @@ func refreshLine(ctx context.Context, req Request, res *release.Resolver, lines 
 	if err != nil {
 		return err
 	}
-	pl, err := plan.ForRefreshLine(in.Policy, lines, info, existing, in.Date, prod.Digest)
+	replan := func(existing plan.Existing, digest string) (*plan.Plan, error) {
+		return plan.ForRefreshLine(in.Policy, lines, info, existing, in.Date, digest)
+	}
+	out, err := release.PublishProduct(ctx, in, b, prod, existing, replan, false)
+	lr.Notes = append(lr.Notes, out.Notes...)
+	if err != nil {
+		return err
+	}
+	prod = out.Product
+	for _, t := range out.Plan.Tags {
+		existing[t.Name] = prod.Digest
+	}
+	lr.Status = StatusRebuilt
+	lr.Digest = prod.Digest
+	lr.Withheld = out.Plan.Withheld
+	lr.setTags(out.Result)
+	if interrupted != "" {
+		lr.Notes = append(lr.Notes, fmt.Sprintf("finished %s, which a run that stopped part-way today built on the same base, instead of building again", interrupted))
+	}
+	return nil
+}
+
+// repairLine moves the tags a line is entitled to that were left behind
+// (by a run that stopped part-way, or lost to another run) to the line's
+// current image: manifest PUTs only, no build. The image's attestations
+// are checked first, and attached where missing, as for any publish.
+func repairLine(ctx context.Context, req Request, lines plan.Lines, info plan.LineInfo, lr *LineReport) error {
+	b := release.Build{Kind: attest.KindRefresh, Version: info.Newest.String()}
+	in, err := lineInputs(ctx, req, info)
+	if err != nil {
+		return err
+	}
+	full, err := plan.ForRefreshLine(in.Policy, lines, info, nil, in.Date, lr.Published)
+	if err != nil {
+		return err
+	}
+	pl := *full
+	pl.Tags = full.Floating()
+	prod, err := release.Adopt(ctx, in, b, in.Repositories[0], lr.Published)
 	if err != nil {
 		return err
 	}
 	result, err := publish.Publish(ctx, in.Registry, publish.Request{
 		Repositories: in.Repositories,
 		Index:        prod.Index,
-		Plan:         pl,
+		Plan:         &pl,
 		Attach:       prod.ReferrersAttach(in),
 		Settle:       in.Settle,
 	})
 	if err != nil {
 		return err
 	}
-	for _, t := range pl.Tags {
-		existing[t.Name] = prod.Digest
-	}
-	lr.Status = StatusRebuilt
-	lr.Digest = prod.Digest
-	lr.Withheld = pl.Withheld
-	lr.Tags = result.Repositories[0].Tags
-	for _, r := range result.Repositories {
-		lr.Attestations = append(lr.Attestations, r.Attestations...)
-	}
+	lr.Status = StatusRepaired
+	lr.Reason = fmt.Sprintf("%s did not point at the line's image %s; moved them to it without rebuilding (%s)", strings.Join(lr.Behind, ", "), short(lr.Published), lr.Reason)
+	lr.Digest = lr.Published
+	lr.setTags(result)
 	return nil
-}
-
-// rebuildLine builds the release's own source tree again on the current
-// bases.
-func rebuildLine(ctx context.Context, req Request, res *release.Resolver, b release.Build, info plan.LineInfo) (*release.Product, error) {
-	in, err := lineInputs(ctx, req, info)
-	if err != nil {
-		return nil, err
-	}
-	return release.Produce(ctx, in, res, b)
 }
 
 // lineInputs are the run's inputs with the line's release as the source:
 // the tree at its git tag, whose commit and ref the line's provenance
-// names whether it is rebuilt or rebased.
+// names whether it is rebuilt, rebased or finished.
 func lineInputs(ctx context.Context, req Request, info plan.LineInfo) (release.Inputs, error) {
 	in := req.Inputs
 	tag, ok := gitTagOf(req.GitTags, info.Newest)

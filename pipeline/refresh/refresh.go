@@ -22,6 +22,7 @@ import (
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/plan"
 	"github.com/patchline/patchline/pipeline/policy"
+	"github.com/patchline/patchline/pipeline/publish"
 	"github.com/patchline/patchline/pipeline/registry"
 	"github.com/patchline/patchline/pipeline/release"
 	"github.com/patchline/patchline/pipeline/tagname"
@@ -113,10 +114,16 @@ func Run(ctx context.Context, req Request) (*Report, error) {
 	for i, lp := range rp.Lines {
 		lr := reports[i]
 		rep.Lines = append(rep.Lines, lr)
-		if lr.Status != StatusStale {
+		if req.CheckOnly {
 			continue
 		}
-		if req.CheckOnly {
+		if lr.Status == StatusSkipped && len(lr.Behind) > 0 {
+			if err := repairLine(ctx, req, lines, lp.LineInfo, lr); err != nil {
+				lr.fail(err)
+			}
+			continue
+		}
+		if lr.Status != StatusStale {
 			continue
 		}
 		if existing == nil {
@@ -240,7 +247,54 @@ func check(ctx context.Context, req Request, res *release.Resolver, lp plan.Line
 		lr.stale(fmt.Sprintf("the policy rebuilds every refresh (skip_unchanged: false); base %s unchanged", base.Name))
 	default:
 		lr.Status, lr.Reason = StatusSkipped, fmt.Sprintf("base %s unchanged at %s", base.Name, short(current))
+		lr.Behind, lr.behindWhy, err = leftBehind(ctx, in, lp, lr, m)
+		if err != nil {
+			lr.fail(err)
+			return
+		}
+		if len(lr.Behind) > 0 && req.CheckOnly {
+			lr.stale(fmt.Sprintf("%s; a refresh moves them to the line's image without rebuilding (base %s unchanged)", strings.Join(lr.behindWhy, "; "), base.Name))
+		}
 	}
+}
+
+// leftBehind compares every other tag the policy gives the line (the line
+// tag, the exact tag when refreshes move it, the major tag, stable/latest
+// for the newest line) with the line's image m, read from lr.Tag: one HEAD
+// each, and a GET of a tag's image only when it differs, to leave alone a
+// tag that holds a newer build (latest on a newer line). It returns the
+// tags left behind, and why for each.
+func leftBehind(ctx context.Context, in release.Inputs, lp plan.LinePlan, lr *LineReport, m *registry.Manifest) ([]string, []string, error) {
+	if lp.Plan == nil {
+		return nil, nil, nil
+	}
+	repo := in.Repositories[0]
+	var tags, why []string
+	for _, t := range lp.Plan.Floating() {
+		if t.Name == lr.Tag {
+			continue
+		}
+		d, err := in.Registry.Resolve(ctx, repo+":"+t.Name)
+		switch {
+		case errors.Is(err, registry.ErrNotFound):
+			tags, why = append(tags, t.Name), append(why, t.Name+" is missing")
+			continue
+		case err != nil:
+			return nil, nil, err
+		case d.Digest == m.Digest:
+			continue
+		}
+		theirs, err := in.Registry.Inspect(ctx, repo+"@"+d.Digest.String())
+		if err != nil {
+			return nil, nil, err
+		}
+		if publish.CompareBuilds(theirs.Annotations, m.Annotations) > 0 {
+			continue
+		}
+		tags = append(tags, t.Name)
+		why = append(why, fmt.Sprintf("%s points at %s, not at the line's image %s", t.Name, short(d.Digest.String()), short(m.Digest.String())))
+	}
+	return tags, why, nil
 }
 
 func movedPlatforms(b BaseCheck) string {

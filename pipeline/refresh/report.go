@@ -19,9 +19,15 @@ const (
 	// StatusRebuilt: the base moved (or nothing was recorded) and the line
 	// was rebuilt or rebased and published.
 	StatusRebuilt Status = "rebuilt"
-	// StatusSkipped: the base did not move.
+	// StatusSkipped: the base did not move, and every tag of the line
+	// points at its image.
 	StatusSkipped Status = "skipped"
-	// StatusStale: the line needs a refresh (check only).
+	// StatusRepaired: the base did not move, but tags of the line were
+	// left behind on another image; they were moved to the line's image
+	// without a build.
+	StatusRepaired Status = "repaired"
+	// StatusStale: the line needs a refresh: its base moved, or tags of
+	// it were left behind (check only).
 	StatusStale Status = "stale"
 	// StatusFailed: the refresh of this line failed; the others went on.
 	StatusFailed Status = "failed"
@@ -76,9 +82,30 @@ type LineReport struct {
 	Tags         []publish.TagResult `json:"tags,omitempty"`
 	Withheld     []plan.Withheld     `json:"withheld,omitempty"`
 	Attestations []string            `json:"attestations,omitempty"`
-	Error        string              `json:"error,omitempty"`
+	// Behind lists the tags of the line that did not point at its image.
+	Behind []string `json:"behind,omitempty"`
+	// Adopted is set when the image a run that stopped part-way published
+	// was finished instead of a new build.
+	Adopted bool `json:"adopted,omitempty"`
+	// Notes say how races with other runs were settled.
+	Notes []string `json:"notes,omitempty"`
+	Error string   `json:"error,omitempty"`
 	// Command publishes an unpublished line.
 	Command string `json:"command,omitempty"`
+
+	behindWhy []string
+}
+
+// setTags records what a publish did in the primary repository, and the
+// attestations of every repository.
+func (lr *LineReport) setTags(res *publish.Result) {
+	if res == nil || len(res.Repositories) == 0 {
+		return
+	}
+	lr.Tags = res.Repositories[0].Tags
+	for _, r := range res.Repositories {
+		lr.Attestations = append(lr.Attestations, r.Attestations...)
+	}
 }
 
 func (lr *LineReport) stale(reason string) {
@@ -98,6 +125,7 @@ type Report struct {
 	Strategy   policy.Strategy `json:"strategy"`
 	Lines      []*LineReport   `json:"lines"`
 	Rebuilt    int             `json:"rebuilt"`
+	Repaired   int             `json:"repaired"`
 	Skipped    int             `json:"skipped"`
 	Stale      int             `json:"stale"`
 	Failed     int             `json:"failed"`
@@ -111,6 +139,8 @@ func (r *Report) count() {
 		switch l.Status {
 		case StatusRebuilt:
 			r.Rebuilt++
+		case StatusRepaired:
+			r.Repaired++
 		case StatusSkipped:
 			r.Skipped++
 		case StatusStale:

@@ -12,6 +12,7 @@ import (
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/publish"
 	"github.com/patchline/patchline/pipeline/registry"
+	"github.com/patchline/patchline/pipeline/version"
 )
 
 // Report is the outcome of a release or edge build.
@@ -37,6 +38,11 @@ type Report struct {
 // the same revision or builds anew, attests and publishes. gitTags are the
 // source repository's tags; the primary repository's tags are added to
 // them, so a release knows about versions published from elsewhere.
+//
+// An earlier run of the same revision is found under the exact tag or, if
+// it stopped before writing that, under today's dated tag of the version
+// (on the base that is current now); its image is finished rather than a
+// second one built, so a re-run leaves no stray dated tag.
 func Release(ctx context.Context, in Inputs, ver string, gitTags []string) (*Report, error) {
 	if len(in.Repositories) == 0 {
 		return nil, fmt.Errorf("%w: give --image or list repositories in the policy", ErrNoRepository)
@@ -53,8 +59,12 @@ func Release(ctx context.Context, in Inputs, ver string, gitTags []string) (*Rep
 		return nil, err
 	}
 	rep.Plan = pl
+	v, err := version.Parse(pl.Version)
+	if err != nil {
+		return nil, err
+	}
 	b := Build{Kind: attest.KindRelease, Version: pl.Version}
-	pub, notes, err := findPublished(ctx, in, pl.Tags[0])
+	pub, notes, err := findPublished(ctx, in, exactTag(pl))
 	if err != nil {
 		return nil, err
 	}
@@ -63,27 +73,47 @@ func Release(ctx context.Context, in Inputs, ver string, gitTags []string) (*Rep
 	if in.DryRun {
 		return rep, dryRun(ctx, in, res, rep, start)
 	}
+	if err := ReadDatedDigests(ctx, in, existing); err != nil {
+		return nil, err
+	}
+	if pub == nil && !v.IsPrerelease() && in.Policy.Release.Dated {
+		d, err := FindInterrupted(ctx, in, res, v, existing, "")
+		if err != nil {
+			return nil, err
+		}
+		if d != "" {
+			pub = &published{repo: in.Repositories[0], digest: d, revision: in.Source.Commit}
+		}
+	}
 	var prod *Product
 	if pub != nil {
 		prod, err = adopt(ctx, in, b, pub)
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%s:%s already holds this revision (%s); finishing that release instead of rebuilding", pub.repo, pl.Tags[0].Name, pub.digest))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s already holds this revision (%s); finishing that release instead of rebuilding", pub.repo, pub.digest))
 	} else {
 		prod, err = Produce(ctx, in, res, b)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := ReadDatedDigests(ctx, in, existing); err != nil {
-		return nil, err
+	replan := func(existing plan.Existing, digest string) (*plan.Plan, error) {
+		return plan.ForRelease(in.Policy, plan.ReleaseInput{Version: ver, Released: released, Existing: existing, Date: in.Date, Digest: digest})
 	}
-	final, err := plan.ForRelease(in.Policy, plan.ReleaseInput{Version: ver, Released: released, Existing: existing, Date: in.Date, Digest: prod.Digest})
-	if err != nil {
-		return nil, err
-	}
-	return rep, finish(ctx, in, rep, prod, final, start, false)
+	return rep, finish(ctx, in, rep, b, prod, existing, replan, start, false)
 }
 
-// Edge publishes a development build of branch at sha.
+// exactTag returns the plan's exact tag; a release plan always has one.
+func exactTag(pl *plan.Plan) plan.Tag {
+	for _, t := range pl.Tags {
+		if t.Role == policy.RoleExact {
+			return t
+		}
+	}
+	return pl.Tags[0]
+}
+
+// Edge publishes a development build of branch at sha. Without a branch it
+// publishes the tags that need none (edge-sha-<sha7> in the presets), and
+// provenance records the commit itself as the ref built.
 func Edge(ctx context.Context, in Inputs, branch, sha string) (*Report, error) {
 	if len(in.Repositories) == 0 {
 		return nil, fmt.Errorf("%w: give --image or list repositories in the policy", ErrNoRepository)
@@ -102,11 +132,13 @@ func Edge(ctx context.Context, in Inputs, branch, sha string) (*Report, error) {
 	if in.DryRun {
 		return rep, dryRun(ctx, in, res, rep, start)
 	}
-	prod, err := Produce(ctx, in, res, Build{Kind: attest.KindEdge, Version: pl.Tags[0].Name})
+	b := Build{Kind: attest.KindEdge, Version: pl.Tags[0].Name}
+	prod, err := Produce(ctx, in, res, b)
 	if err != nil {
 		return nil, err
 	}
-	return rep, finish(ctx, in, rep, prod, pl, start, false)
+	replan := func(plan.Existing, string) (*plan.Plan, error) { return pl, nil }
+	return rep, finish(ctx, in, rep, b, prod, existing, replan, start, false)
 }
 
 // dryRun resolves the bases so the report shows what a build would pin,
@@ -129,36 +161,29 @@ func dryRun(ctx context.Context, in Inputs, res *Resolver, rep *Report, start re
 	return nil
 }
 
-// finish publishes a product under a plan and fills the report.
-func finish(ctx context.Context, in Inputs, rep *Report, prod *Product, pl *plan.Plan, start registry.Counts, allowOlder bool) error {
-	rep.Plan = pl
+// finish publishes a product under the plan replan gives it and fills
+// the report.
+func finish(ctx context.Context, in Inputs, rep *Report, b Build, prod *Product, existing plan.Existing, replan Replan, start registry.Counts, allowOlder bool) error {
+	if prod.Adopted && in.Policy.Attestations.Has(policy.LayoutIndex) {
+		if atts, err := attest.ReadIndexAttestations(prod.Index); err == nil && len(atts) == 0 && in.Policy.Attestations.Any() {
+			rep.Notes = append(rep.Notes, "the published index has no in-index attestations; adding them would change its digest, so only the referrers layout is completed")
+		}
+	}
+	out, err := PublishProduct(ctx, in, b, prod, existing, replan, allowOlder)
+	prod = out.Product
+	rep.Plan = out.Plan
 	rep.Adopted = prod.Adopted
 	rep.Digest = prod.Digest
 	rep.Platforms = prod.Platforms
 	if prod.Pinned != nil {
 		rep.Bases = prod.Pinned.Bases
 	}
-	if prod.Adopted && in.Policy.Attestations.Has(policy.LayoutIndex) {
-		if atts, err := attest.ReadIndexAttestations(prod.Index); err == nil && len(atts) == 0 && in.Policy.Attestations.Any() {
-			rep.Notes = append(rep.Notes, "the published index has no in-index attestations; adding them would change its digest, so only the referrers layout is completed")
-		}
-	}
-	if err := prod.checkAttested(in.Policy); err != nil {
-		return err
-	}
-	res, err := publish.Publish(ctx, in.Registry, publish.Request{
-		Repositories: in.Repositories,
-		Index:        prod.Index,
-		Plan:         pl,
-		Attach:       prod.ReferrersAttach(in),
-		AllowOlder:   allowOlder,
-		Settle:       in.Settle,
-	})
+	rep.Notes = append(rep.Notes, out.Notes...)
 	rep.Requests = in.Registry.Counter().Counts().Sub(start)
 	if err != nil {
 		return err
 	}
-	rep.Publish = res
+	rep.Publish = out.Result
 	return nil
 }
 

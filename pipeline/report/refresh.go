@@ -86,11 +86,20 @@ func (v RefreshView) WriteTable(w io.Writer) error {
 	if err := notes(w, eols); err != nil {
 		return err
 	}
+	var lineNotes []string
+	for _, l := range r.Lines {
+		for _, n := range l.Notes {
+			lineNotes = append(lineNotes, "line "+l.Line+": "+n)
+		}
+	}
+	if err := notes(w, lineNotes); err != nil {
+		return err
+	}
 	unpublished := ""
 	if r.Unpublished > 0 {
 		unpublished = fmt.Sprintf(", %d unpublished", r.Unpublished)
 	}
-	_, err := fmt.Fprintf(w, "\n%d rebuilt, %d skipped, %d stale, %d failed%s; %s\n", r.Rebuilt, r.Skipped, r.Stale, r.Failed, unpublished, r.Requests)
+	_, err := fmt.Fprintf(w, "\n%d rebuilt, %d repaired, %d skipped, %d stale, %d failed%s; %s\n", r.Rebuilt, r.Repaired, r.Skipped, r.Stale, r.Failed, unpublished, r.Requests)
 	return err
 }
 

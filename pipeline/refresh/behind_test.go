@@ -1,0 +1,88 @@
+package refresh_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/refresh"
+)
+
+// A refresh whose write of one of the line's tags failed leaves that tag
+// (and the ones after it) on the old image. The next check reports the
+// line stale, and the next refresh, a new CI run, finishes the job with
+// no build and no blob upload: tags the base check cannot see are
+// compared with the line's image and moved, and a line whose own tag was
+// left behind gets the image the interrupted run already published under
+// today's dated tag, not a second build with a second dated tag.
+func TestTagsLeftBehindAreFinishedWithoutABuild(t *testing.T) {
+	for _, c := range contracts {
+		date := "20260211"
+		want := c.refreshTags(date)
+		for _, impl := range regtest.All() {
+			for _, failed := range want {
+				if strings.Contains(failed, date) {
+					continue // written first, before anything can be left behind
+				}
+				t.Run(c.preset+"/"+impl.Name+"/"+failed, func(t *testing.T) {
+					w := newWorld(t, impl, c.preset, c.tags...)
+					e := w.e
+					w.week()
+					e.PushBase(t, "2")
+					e.Server.Inject(regtest.Fault{Match: regtest.Route("PUT", `/manifests/`+failed+`$`), Times: -1, Status: http.StatusInternalServerError})
+					if _, err := w.refresh(); err == nil {
+						t.Fatal("the refresh succeeded although a tag could not be written")
+					}
+					e.Server.ClearFaults()
+					image := e.Digest(e.Repo + ":" + datedTag(want, date))
+
+					rep, err := w.refresh(func(r *refresh.Request) { r.CheckOnly = true })
+					if !errors.Is(err, refresh.ErrStale) || line(rep, c.newest).Status != refresh.StatusStale {
+						t.Fatalf("check after the failure: %v %s", err, statuses(rep))
+					}
+					if l := line(rep, c.newest); !strings.Contains(l.Reason, failed) && !strings.Contains(l.Reason, "moved") {
+						t.Errorf("check does not say why: %q", l.Reason)
+					}
+
+					w.invocation = "another-ci-run"
+					builds := e.Builds()
+					e.Server.ResetCounts()
+					if rep, err = w.refresh(); err != nil {
+						t.Fatalf("re-run: %v", err)
+					}
+					if n := e.Server.Counts(); e.Builds() != builds || n.BlobUpload != 0 {
+						t.Errorf("the re-run built %d times and uploaded %d blobs", e.Builds()-builds, n.BlobUpload)
+					}
+					for _, tg := range want {
+						if got := e.Digest(e.Repo + ":" + tg); got != image {
+							t.Errorf("%s -> %s; want the image of the interrupted run, %s", tg, got, image)
+						}
+					}
+					for _, tg := range e.Tags() {
+						if strings.HasSuffix(tg, date+".1") {
+							t.Errorf("a second dated tag was written: %s", tg)
+						}
+					}
+					if rep, err = w.refresh(); err != nil || statuses(rep) != c.newest+"=skipped "+c.older+"=skipped" {
+						t.Errorf("the run after: %v %s", err, statuses(rep))
+					}
+					if _, err := w.refresh(func(r *refresh.Request) { r.CheckOnly = true }); err != nil {
+						t.Errorf("check after the repair: %v", err)
+					}
+				})
+			}
+		}
+	}
+}
+
+// datedTag picks the dated tag out of a contract's refresh tags.
+func datedTag(tags []string, date string) string {
+	for _, t := range tags {
+		if strings.Contains(t, date) {
+			return t
+		}
+	}
+	return ""
+}
