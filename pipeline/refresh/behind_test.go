@@ -86,3 +86,31 @@ func datedTag(tags []string, date string) string {
 	}
 	return ""
 }
+
+// Re-running the release of a version after a refresh rebuilt it leaves
+// the line's floating tags on the refreshed build: a refreshed build of a
+// version is newer than its release build.
+func TestReleaseRerunAfterARefreshKeepsTheRefreshedBuild(t *testing.T) {
+	for _, c := range contracts {
+		for _, impl := range regtest.All() {
+			t.Run(c.preset+"/"+impl.Name, func(t *testing.T) {
+				w := newWorld(t, impl, c.preset, c.tags...)
+				e := w.e
+				w.week()
+				e.PushBase(t, "2")
+				rep, err := w.refresh()
+				if err != nil {
+					t.Fatal(err)
+				}
+				refreshed := line(rep, c.newest).Digest
+				newestTag := c.tags[len(c.tags)-1]
+				e.Release(w.inputs(), newestTag, w.gitTags)
+				for _, tg := range c.refreshTags("20260211") {
+					if got := e.Digest(e.Repo + ":" + tg); got != refreshed {
+						t.Errorf("after the release re-run %s -> %s; want the refreshed build %s", tg, got, refreshed)
+					}
+				}
+			})
+		}
+	}
+}
