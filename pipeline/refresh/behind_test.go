@@ -4,10 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/patchline/patchline/pipeline/internal/regtest"
 	"github.com/patchline/patchline/pipeline/refresh"
+	"github.com/patchline/patchline/pipeline/registry"
 )
 
 // A refresh whose write of one of the line's tags failed leaves that tag
@@ -112,5 +114,47 @@ func TestReleaseRerunAfterARefreshKeepsTheRefreshedBuild(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// With refresh.exact: true the exact tag moves on every refresh, so it is
+// floating in effect: when attaching the referrers fails, it stays on the
+// previous, fully attested image like the line tag.
+func TestMovingExactTagWaitsForTheAttestations(t *testing.T) {
+	for _, impl := range regtest.All() {
+		t.Run(impl.Name, func(t *testing.T) {
+			w := newWorld(t, impl, "weekly-refresh", "v1.6.2")
+			e := w.e
+			before := e.Digest(e.Repo + ":1.6.2")
+			w.week()
+			e.PushBase(t, "2")
+			e.Server.Inject(regtest.Fault{Match: afterPut("1.6.2-20260211", regtest.OfKind(registry.KindBlobUpload, registry.KindPutManifest)), Times: -1, Status: http.StatusInternalServerError})
+			if _, err := w.refresh(); err == nil {
+				t.Fatal("the refresh succeeded although no referrer could be attached")
+			}
+			if e.Digest(e.Repo+":1.6.2-20260211") == "" {
+				t.Fatal("the fault hit before the dated tag was written")
+			}
+			for _, tg := range []string{"1.6.2", "1.6", "latest"} {
+				if got := e.Digest(e.Repo + ":" + tg); got != before {
+					t.Errorf("%s moved to %s before its image had its referrers", tg, got)
+				}
+			}
+		})
+	}
+}
+
+// afterPut matches the requests m matches that come after the PUT of tag.
+func afterPut(tag string, m regtest.Matcher) regtest.Matcher {
+	var mu sync.Mutex
+	seen := false
+	return func(r *http.Request) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/manifests/"+tag) {
+			seen = true
+			return false
+		}
+		return seen && m(r)
 	}
 }
