@@ -314,19 +314,31 @@ support:
 	}
 }
 
+// A line outside the support scope gets only its exact tag from a release:
+// refresh never patches it, so a line tag would go stale unnoticed.
 func TestReleaseOfUnsupportedLine(t *testing.T) {
-	pl, err := ForRelease(preset(t, "default"), ReleaseInput{Version: "1.3.10", Released: []string{"1.3.9", "1.4.0", "1.5.0"}, Date: day})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := pl.Names(); !reflect.DeepEqual(got, []string{"1.3.10", "1.3"}) {
-		t.Errorf("tags = %v", got)
-	}
-	if r := withheldReason(pl, "latest"); !strings.Contains(r, "line 1.3 is unsupported") {
-		t.Errorf("latest withheld because %q", r)
-	}
-	if len(pl.Notes) == 0 || !strings.Contains(pl.Notes[0], "only the newest 2 lines") {
-		t.Errorf("notes = %v", pl.Notes)
+	for _, tt := range []struct {
+		name, policy, version, reason string
+		released                      []string
+	}{
+		{"newest_lines", "version: 1\n", "1.3.10", "only the newest 2 lines are supported", []string{"1.3.9", "1.4.0", "1.5.0"}},
+		{"constraint", "version: 1\nsupport:\n  constraint: \">= 0.3.0\"\ntags:\n  aliases: [stable, latest]\n", "0.2.9", `0.2.9 does not satisfy the support constraint ">= 0.3.0"`, []string{"0.2.8", "0.3.1"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pl, err := ForRelease(custom(t, tt.policy), ReleaseInput{Version: tt.version, Released: tt.released, Date: day})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := pl.Names(); !reflect.DeepEqual(got, []string{tt.version}) {
+				t.Errorf("tags = %v; want the exact tag alone", got)
+			}
+			line := strings.Join(strings.Split(tt.version, ".")[:2], ".")
+			for _, name := range []string{line, "latest"} {
+				if r := withheldReason(pl, name); !strings.Contains(r, "line "+line+" is unsupported ("+tt.reason+")") || !strings.Contains(r, "refresh never patches it") {
+					t.Errorf("%s withheld because %q", name, r)
+				}
+			}
+		})
 	}
 }
 

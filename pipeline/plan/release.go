@@ -28,10 +28,14 @@ type ReleaseInput struct {
 
 // ForRelease plans the tags of a release.
 //
-// The exact tag is always planned. A prerelease gets nothing else. A
-// release older than the newest of its line moves no floating tag; the
-// major tag follows the newest line of its major (never for 0.x); aliases
-// such as latest follow the newest supported line only.
+// The exact tag is always planned. A prerelease gets nothing else, and
+// neither does a release of a line outside the policy's support scope
+// (support.constraint, support.newest_lines): refresh never patches such a
+// line, so a line tag would go stale unnoticed; the plan withholds its
+// floating tags and says why. A release older than the newest of its line
+// moves no floating tag; the major tag follows the newest line of its
+// major (never for 0.x); aliases such as latest follow the newest
+// supported line only.
 func ForRelease(p *policy.Policy, in ReleaseInput) (*Plan, error) {
 	v, err := version.Parse(in.Version)
 	if err != nil {
@@ -126,6 +130,29 @@ func addFloating(b *builder, p *policy.Policy, lines Lines, v version.Version) e
 	newestInLine := v.Compare(info.Newest) >= 0
 	nsl, hasNSL := lines.NewestSupported()
 	onNewest := hasNSL && nsl.Line == v.Line()
+	if info.Status == LineUnsupported {
+		// Refresh never patches a line outside the support scope, so a
+		// floating tag would quietly go stale: only the exact tag.
+		why := fmt.Sprintf("line %s is unsupported (%s): refresh never patches it, so no tag that follows the line is published; widen support in the policy to publish them", info.Line, info.Reason)
+		if !p.Tags.Line.IsZero() {
+			name, err := p.Tags.Line.Render(vals)
+			if err != nil {
+				return fmt.Errorf("tags.line: %w", err)
+			}
+			b.withhold(policy.RoleLine, name, "%s", why)
+		}
+		if !p.Tags.Major.IsZero() {
+			name, err := p.Tags.Major.Render(vals)
+			if err != nil {
+				return fmt.Errorf("tags.major: %w", err)
+			}
+			b.withhold(policy.RoleMajor, name, "%s", why)
+		}
+		for _, a := range p.Tags.Aliases {
+			b.withhold(policy.RoleAlias, a, "%s", why)
+		}
+		return nil
+	}
 	if info.Status != LineSupported {
 		b.plan.Notes = append(b.plan.Notes, fmt.Sprintf("line %s is %s: %s", info.Line, info.Status, info.Reason))
 	}

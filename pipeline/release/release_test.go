@@ -295,3 +295,34 @@ func TestMalformedDockerfileWritesNothing(t *testing.T) {
 		t.Errorf("a malformed Dockerfile still wrote or built: %s", c)
 	}
 }
+
+// A release of a line the policy does not support publishes its exact tag
+// and withholds the line tag, with the reason in the plan: refresh would
+// never patch that line tag.
+func TestReleaseOfAnUnsupportedLineWithholdsItsLineTag(t *testing.T) {
+	const pol = "version: 1\nsupport:\n  constraint: \">= 0.3.0\"\ntags:\n  aliases: [stable, latest]\n"
+	for _, impl := range regtest.All() {
+		t.Run(impl.Name, func(t *testing.T) {
+			e := fixture.New(t, impl)
+			tags := []string{"v0.3.1", "v0.2.9"}
+			newer := e.Release(e.Inputs(pol), "v0.3.1", tags)
+			rep := e.Release(e.Inputs(pol), "v0.2.9", tags)
+			if e.Digest(e.Repo+":0.2.9") != rep.Digest {
+				t.Errorf("0.2.9 was not published")
+			}
+			if d := e.Digest(e.Repo + ":0.2"); d != "" {
+				t.Errorf("the unsupported line got its line tag 0.2 -> %s", d)
+			}
+			if e.Digest(e.Repo+":latest") != newer.Digest {
+				t.Errorf("latest moved")
+			}
+			found := false
+			for _, w := range rep.Plan.Withheld {
+				found = found || w.Name == "0.2" && strings.Contains(w.Reason, "unsupported")
+			}
+			if !found {
+				t.Errorf("the plan does not say why 0.2 was withheld: %+v", rep.Plan.Withheld)
+			}
+		})
+	}
+}
