@@ -39,7 +39,8 @@ func Release(ctx context.Context, req BuildRequest, version string) (out string,
 }
 
 // Edge publishes a development build (see release.Edge) of the commit sha,
-// HEAD when sha is empty.
+// HEAD when sha is empty. Without a branch it publishes the edge tags that
+// need none (edge-sha-<sha7>), as plan shows for the same arguments.
 func Edge(ctx context.Context, req BuildRequest, branch, sha string) (out string, err error) {
 	format, err := report.ParseFormat(req.Format)
 	if err != nil {
@@ -59,9 +60,6 @@ func Edge(ctx context.Context, req BuildRequest, branch, sha string) (out string
 		return "", err
 	}
 	defer localNames(local, &out, &err)
-	if in.Source.Ref == "" && branch != "" {
-		in.Source.Ref = "refs/heads/" + branch
-	}
 	rep, err := release.Edge(ctx, in, branch, sha)
 	if err != nil {
 		return "", explain(err, req)

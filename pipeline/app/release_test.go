@@ -138,3 +138,25 @@ func TestDockerConfigCredentials(t *testing.T) {
 		t.Errorf("the report contains the token")
 	}
 }
+
+// edge and plan agree on an edge build without a branch: both accept it
+// and name edge-sha-<sha7> alone.
+func TestEdgeAndPlanAgreeWithoutABranch(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR())
+	req := request(e, "default")
+	req.Format = "json"
+	planned, err := Plan(ctx, req, "", "", fixture.Commit)
+	if err != nil {
+		t.Fatalf("plan --sha: %v", err)
+	}
+	built, err := Edge(ctx, req, "", fixture.Commit)
+	if err != nil {
+		t.Fatalf("edge --sha: %v", err)
+	}
+	want := `"edge-sha-` + fixture.Commit[:7] + `"`
+	for name, out := range map[string]string{"plan": planned, "edge": built} {
+		if !strings.Contains(out, want) || !strings.Contains(out, "no --branch given") {
+			t.Errorf("%s does not publish %s alone:\n%s", name, want, out)
+		}
+	}
+}

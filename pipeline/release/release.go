@@ -132,6 +132,14 @@ func Edge(ctx context.Context, in Inputs, branch, sha string) (*Report, error) {
 	if in.DryRun {
 		return rep, dryRun(ctx, in, res, rep, start)
 	}
+	if in.Source.Ref == "" {
+		// The ref provenance records as built: the branch, or with none
+		// the commit itself.
+		in.Source.Ref = in.Source.Commit
+		if pl.Branch != "" {
+			in.Source.Ref = "refs/heads/" + pl.Branch
+		}
+	}
 	b := Build{Kind: attest.KindEdge, Version: pl.Tags[0].Name}
 	prod, err := Produce(ctx, in, res, b)
 	if err != nil {

@@ -326,3 +326,54 @@ func TestReleaseOfAnUnsupportedLineWithholdsItsLineTag(t *testing.T) {
 		})
 	}
 }
+
+// An edge build with no branch publishes the edge tags that need none
+// (edge-sha-<sha7>), withholds edge-<branch> with the reason, and records
+// the commit as the ref built; plan shows the same.
+func TestEdgeWithoutABranch(t *testing.T) {
+	for _, impl := range regtest.All() {
+		t.Run(impl.Name, func(t *testing.T) {
+			e := fixture.New(t, impl)
+			in := e.Inputs("default")
+			in.Source.Ref = ""
+			in.DryRun = true
+			planned, err := release.Edge(ctx, in, "", fixture.Commit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in.DryRun = false
+			rep, err := release.Edge(ctx, in, "", fixture.Commit)
+			if err != nil {
+				t.Fatalf("edge without a branch: %v", err)
+			}
+			want := "edge-sha-" + fixture.Commit[:7]
+			if got := rep.Plan.Names(); len(got) != 1 || got[0] != want || strings.Join(planned.Plan.Names(), ",") != want {
+				t.Errorf("edge tags %v, planned %v; want %s alone", got, planned.Plan.Names(), want)
+			}
+			if e.Digest(e.Repo+":"+want) != rep.Digest {
+				t.Errorf("%s not published", want)
+			}
+			if len(rep.Plan.Withheld) != 1 || rep.Plan.Withheld[0].Reason != "no --branch given" {
+				t.Errorf("withheld = %+v", rep.Plan.Withheld)
+			}
+			im, _ := e.Index(e.Repo + "@" + rep.Digest).IndexManifest()
+			atts, err := attest.ReadIndexAttestations(e.Index(e.Repo + "@" + rep.Digest))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checked := 0
+			for _, st := range atts[im.Manifests[0].Digest] {
+				if st.PredicateType != attest.PredicateSLSAProvenanceV1 {
+					continue
+				}
+				checked++
+				if !strings.Contains(string(st.Predicate), `"ref":"`+fixture.Commit+`"`) {
+					t.Errorf("provenance does not record the commit as the ref: %s", st.Predicate)
+				}
+			}
+			if checked != 1 {
+				t.Errorf("%d provenance statements", checked)
+			}
+		})
+	}
+}
