@@ -244,6 +244,11 @@ func (p *publisher) look(ctx context.Context) error {
 				return err
 			}
 			st.current[t.Name] = cur
+			if t.Immutable && cur != "" && cur != p.digest && !t.Exists {
+				// Free when the plan was made, taken now: another run
+				// wrote it in between.
+				return &RaceError{Digest: p.digest, Lost: []LostTag{{Repository: repo, Tag: t.Name, Theirs: cur}}}
+			}
 			if t.Immutable && cur != "" && cur != p.digest {
 				return fmt.Errorf("%w: %s:%s points at %s and this build is %s; %s tags are immutable in %s, so nothing was written. Publish a new version, or delete the tag by hand if it was pushed by mistake",
 					ErrImmutable, repo, t.Name, cur, p.digest, t.Role, p.req.Plan.Policy)
@@ -264,6 +269,11 @@ func (p *publisher) fixed(ctx context.Context) error {
 			r := TagResult{Name: t.Name, Role: t.Role, Immutable: true, Digest: p.digest}
 			cur := st.current[t.Name]
 			if cur != p.digest {
+				// A random pause first, so that two runs that reach
+				// this point together do not look in step.
+				if err := p.pause(ctx, 0); err != nil {
+					return err
+				}
 				var err error
 				if cur, err = currentDigest(ctx, p.reg, st.repo+":"+t.Name); err != nil {
 					return err
@@ -291,7 +301,7 @@ func (p *publisher) fixed(ctx context.Context) error {
 	if !wrote {
 		return nil
 	}
-	if err := p.pause(ctx); err != nil {
+	if err := p.pause(ctx, 0.5); err != nil {
 		return err
 	}
 	return p.checkFixed(ctx)
@@ -365,7 +375,7 @@ func (p *publisher) floating(ctx context.Context) error {
 	}
 	theirs := map[string]*registry.Manifest{}
 	for round := 1; ; round++ {
-		if err := p.pause(ctx); err != nil {
+		if err := p.pause(ctx, 0.5); err != nil {
 			return err
 		}
 		var moved []held
@@ -433,8 +443,8 @@ func (p *publisher) keep(ctx context.Context, repo, tag string) (bool, string, e
 	return false, "", nil
 }
 
-// pause waits between half the settle time and all of it.
-func (p *publisher) pause(ctx context.Context) error {
+// pause waits a random time between from and the settle time.
+func (p *publisher) pause(ctx context.Context, from float64) error {
 	s := p.req.Settle
 	switch {
 	case s < 0:
@@ -442,7 +452,8 @@ func (p *publisher) pause(ctx context.Context) error {
 	case s == 0:
 		s = DefaultSettle
 	}
-	t := time.NewTimer(s/2 + time.Duration(rand.Int64N(int64(s/2)+1)))
+	lo := time.Duration(float64(s) * from)
+	t := time.NewTimer(lo + time.Duration(rand.Int64N(int64(s-lo)+1)))
 	defer t.Stop()
 	select {
 	case <-t.C:

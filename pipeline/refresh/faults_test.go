@@ -3,7 +3,6 @@ package refresh_test
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/patchline/patchline/pipeline/attest"
@@ -84,33 +83,6 @@ func TestFaultsMidRefreshThenRerunConverges(t *testing.T) {
 		consistent(t, w, "after the re-run")
 		if rep, err := w.refresh(); err != nil || statuses(rep) != "1.6=skipped 1.5=skipped" {
 			t.Errorf("write %d: third run %v %s", k, err, statuses(rep))
-		}
-	}
-}
-
-func TestTwoRefreshesAtOnce(t *testing.T) {
-	for round := 0; round < 3; round++ {
-		w := newWorld(t, regtest.Olareg(), "weekly-refresh", "v1.5.3", "v1.6.2")
-		w.week()
-		w.e.PushBase(t, "2")
-		var wg sync.WaitGroup
-		errs := make([]error, 2)
-		for i := range errs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, errs[i] = w.refresh()
-			}()
-		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		consistent(t, w, "after two refreshes at once")
-		if rep, err := w.refresh(); err != nil || statuses(rep) != "1.6=skipped 1.5=skipped" {
-			t.Errorf("a third refresh: %v %s", err, statuses(rep))
 		}
 	}
 }

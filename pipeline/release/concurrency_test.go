@@ -1,38 +1,115 @@
 package release_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/patchline/patchline/pipeline/internal/fixture"
 	"github.com/patchline/patchline/pipeline/internal/regtest"
 	"github.com/patchline/patchline/pipeline/release"
 )
 
-func TestConcurrentReleasesOfDifferentVersions(t *testing.T) {
-	for _, impl := range []regtest.Impl{regtest.GGCRNoReferrers(), regtest.Olareg()} {
-		t.Run(impl.Name, func(t *testing.T) {
-			for round := 0; round < 5; round++ {
-				e := fixture.New(t, impl)
-				tags := []string{"v1.6.2", "v1.6.3", "v1.7.0"}
-				versions := []string{"1.6.3", "1.7.0"}
-				reps := make([]*release.Report, 2)
-				errs := make([]error, 2)
-				var wg sync.WaitGroup
-				for i, v := range versions {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						in := e.Inputs("default")
-						in.Source.Commit = strings.Repeat(string("ab"[i]), 40)
-						reps[i], errs[i] = release.Release(ctx, in, v, tags)
-					}()
+// concurrentSettle is the read-back pause of runs started together.
+const concurrentSettle = 20 * time.Millisecond
+
+// releasesAtOnce runs one release per version at the same time, each as
+// its own CI run: its own client and invocation id.
+func releasesAtOnce(t *testing.T, e *fixture.Env, policy string, gitTags []string, versions ...string) ([]*release.Report, []error) {
+	t.Helper()
+	reps := make([]*release.Report, len(versions))
+	errs := make([]error, len(versions))
+	var wg sync.WaitGroup
+	for i, v := range versions {
+		in := e.Inputs(policy)
+		in.Registry = e.NewClient()
+		in.InvocationID = fmt.Sprintf("ci-run-%d", i)
+		in.Settle = concurrentSettle
+		b, src, _ := e.Source(ctx, "v"+v)
+		in.Builder, in.Source = b, src
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reps[i], errs[i] = release.Release(ctx, in, v, gitTags)
+		}()
+	}
+	wg.Wait()
+	return reps, errs
+}
+
+// firstWrites maps each tag to the digest first written to it.
+func firstWrites(e *fixture.Env) map[string]string {
+	first := map[string]string{}
+	for _, w := range e.TagWrites() {
+		if _, ok := first[w.Tag]; !ok {
+			first[w.Tag] = w.Digest
+		}
+	}
+	return first
+}
+
+// Two CI runs release the same version at once. The one that loses the
+// immutable tag finishes the winner's build instead of its own, so every
+// tag of the release ends on one image, and an immutable tag holds the
+// image first written to it unless a run reported losing it in the same
+// instant.
+func TestTwoReleasesOfOneVersionAtOnce(t *testing.T) {
+	for _, c := range []struct{ policy, version, immutable string }{
+		{"stable-line", "0.3.1", "0.3.1"},
+		{"weekly-refresh", "1.6.2", "1.6.2-20260204"},
+	} {
+		for _, impl := range regtest.All() {
+			t.Run(c.policy+"/"+impl.Name, func(t *testing.T) {
+				for round := range 3 {
+					e := fixture.New(t, impl)
+					reps, errs := releasesAtOnce(t, e, c.policy, []string{"v" + c.version}, c.version, c.version)
+					var notes []string
+					for i, err := range errs {
+						if err != nil {
+							t.Fatalf("round %d: release %d: %v", round, i, err)
+						}
+						notes = append(notes, reps[i].Notes...)
+					}
+					img := e.Digest(e.Repo + ":" + c.immutable)
+					var tags []string
+					for _, tg := range e.Tags() {
+						if strings.HasPrefix(tg, "sha256-") {
+							continue
+						}
+						tags = append(tags, tg)
+						if d := e.Digest(e.Repo + ":" + tg); d != img {
+							t.Errorf("round %d: %s -> %s but %s -> %s", round, tg, d, c.immutable, img)
+						}
+					}
+					if f := firstWrites(e)[c.immutable]; f != img && !strings.Contains(strings.Join(notes, "\n"), ":"+c.immutable) {
+						t.Errorf("round %d: %s holds %s, not %s first written to it, and no run reported losing it", round, c.immutable, img, f)
+					}
+					if len(tags) != 4 {
+						t.Errorf("round %d: tags %v; want the four of the release", round, tags)
+					}
+					checkNoUnattestedFloatingTag(t, e, tags)
+					if t.Failed() {
+						t.FailNow()
+					}
 				}
-				wg.Wait()
+			})
+		}
+	}
+}
+
+// Two releases of different versions at once: each line's tags end on its
+// own release, and latest on the newer one, whichever finished last.
+func TestConcurrentReleasesOfDifferentVersions(t *testing.T) {
+	for _, impl := range regtest.All() {
+		t.Run(impl.Name, func(t *testing.T) {
+			for round := range 3 {
+				e := fixture.New(t, impl)
+				reps, errs := releasesAtOnce(t, e, "default", []string{"v1.6.2", "v1.6.3", "v1.7.0"}, "1.6.3", "1.7.0")
 				for i, err := range errs {
 					if err != nil {
-						t.Fatalf("release %s: %v", versions[i], err)
+						t.Fatalf("round %d: release %d: %v", round, i, err)
 					}
 				}
 				want := map[string]string{

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/patchline/patchline/pipeline/internal/regtest"
@@ -285,5 +286,33 @@ func TestCredentialEchoSpellings(t *testing.T) {
 		if !strings.Contains(msg, string(form)+": ") {
 			t.Errorf("%s: the message does not name its spelling: %q", form, msg)
 		}
+	}
+}
+
+// TagWrites records each manifest PUT by tag with the digest written, in
+// the order the registry finished them, and nothing written by digest.
+func TestTagWrites(t *testing.T) {
+	for _, impl := range regtest.All() {
+		t.Run(impl.Name, func(t *testing.T) {
+			srv := impl.Start(t)
+			a, b := regtest.Index(t, "linux/amd64"), regtest.Index(t, "linux/arm64")
+			for _, step := range []struct {
+				ref string
+				idx interface {
+					Digest() (v1.Hash, error)
+				}
+			}{{"app:1", a}, {"app:1", b}} {
+				ref, _ := name.ParseReference(srv.Ref(step.ref))
+				if err := remote.WriteIndex(ref, step.idx.(v1.ImageIndex)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			da, _ := a.Digest()
+			db, _ := b.Digest()
+			want := []regtest.TagWrite{{Repository: "app", Tag: "1", Digest: da.String()}, {Repository: "app", Tag: "1", Digest: db.String()}}
+			if got := srv.TagWrites(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+				t.Errorf("TagWrites = %+v, want %+v", got, want)
+			}
+		})
 	}
 }

@@ -44,10 +44,11 @@ type Server struct {
 
 	stop chan struct{} // closed when the test ends, to free hanging handlers
 
-	mu      sync.Mutex
-	latency time.Duration
-	faults  []*Injected
-	log     []Request
+	mu        sync.Mutex
+	latency   time.Duration
+	faults    []*Injected
+	log       []Request
+	tagWrites []TagWrite
 }
 
 // Request is one request the server received, as its log keeps it.
@@ -72,6 +73,7 @@ func (i Impl) Start(tb testing.TB, opts ...Option) *Server {
 	}
 	s := &Server{Impl: i, registry: i.handler(tb), latency: cfg.latency, stop: make(chan struct{})}
 	var h http.Handler = s.registry
+	h = s.recordTagWrites(h)
 	h = withAuth(h, cfg)
 	ts := httptest.NewServer(&front{s: s, next: h})
 	tb.Cleanup(ts.Close)
