@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // Settle makes sure every descriptor in want is listed among the referrers
@@ -17,7 +19,10 @@ import (
 // release moves a floating tag to the subject's image).
 //
 // Where the registry has the referrers API, the registry keeps the list
-// itself: one listing checks it. Where it has not, the list is the
+// itself: a listing checks it. An entry it lacks is written again (its
+// manifest, as it is) and the list read again after a pause, up to the
+// configured number of attempts: olareg, for one, updates its list
+// read-modify-write and can drop an entry when two are pushed at once. Where it has not, the list is the
 // fallback tag, which any writer rewrites from what it read earlier; a
 // writer that read before this one's entry arrived can drop it after an
 // immediate read-back found it (Attach's). Settle therefore pauses (see
@@ -30,15 +35,33 @@ func (r *Referrers) Settle(ctx context.Context, repo name.Repository, subject v1
 	if len(want) == 0 {
 		return 0, nil
 	}
-	api, listed, err := r.list(ctx, repo, subject.Digest)
-	if err != nil {
-		return 0, err
-	}
-	if api {
-		if missing := lacking(listed, want); len(missing) > 0 {
-			return 0, fmt.Errorf("%w: the referrers of %s@%s do not list %s", ErrReferrerMissing, repo, subject.Digest, digests(missing))
+	for writes := 0; ; writes++ {
+		api, listed, err := r.list(ctx, repo, subject.Digest)
+		if err != nil {
+			return writes, err
 		}
-		return 0, nil
+		if !api {
+			break
+		}
+		missing := lacking(listed, want)
+		if len(missing) == 0 {
+			return writes, nil
+		}
+		// A registry that updates its listing read-modify-write (olareg
+		// does) can drop an entry when two artifacts for one subject are
+		// pushed at once. Writing the artifact's manifest again makes it
+		// list the artifact again.
+		if writes == r.attempts {
+			return writes, fmt.Errorf("%w: the referrers of %s@%s do not list %s after %d writes", ErrReferrerMissing, repo, subject.Digest, digests(missing), writes)
+		}
+		for _, d := range missing {
+			if err := r.rewrite(ctx, repo, d); err != nil {
+				return writes, err
+			}
+		}
+		if err := r.pause(ctx); err != nil {
+			return writes, err
+		}
 	}
 	tag := FallbackTag(repo, subject.Digest)
 	unlock := r.lock(repo, subject.Digest)
@@ -67,6 +90,31 @@ func (r *Referrers) Settle(ctx context.Context, repo name.Repository, subject v1
 		}
 	}
 }
+
+// rewrite writes the manifest of a referrer again, as it is.
+func (r *Referrers) rewrite(ctx context.Context, repo name.Repository, d v1.Descriptor) error {
+	ref := repo.Digest(d.Digest.String())
+	got, err := remote.Get(ref, r.options(ctx)...)
+	if err != nil {
+		return fmt.Errorf("%w: %s is not listed and cannot be read: %v", ErrReferrerMissing, ref, err)
+	}
+	err = r.write(ctx, func(ctx context.Context) error {
+		return remote.Put(ref, rawManifest{raw: got.Manifest, mediaType: got.MediaType}, r.options(ctx)...)
+	})
+	if err != nil {
+		return fmt.Errorf("writing referrer %s again: %w", ref, err)
+	}
+	return nil
+}
+
+// rawManifest is a manifest given as bytes, for remote.Put.
+type rawManifest struct {
+	raw       []byte
+	mediaType types.MediaType
+}
+
+func (m rawManifest) RawManifest() ([]byte, error)        { return m.raw, nil }
+func (m rawManifest) MediaType() (types.MediaType, error) { return m.mediaType, nil }
 
 // pause waits between half the settle time and all of it, or until ctx is
 // done.

@@ -2,7 +2,13 @@ package attest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,5 +80,68 @@ func TestSettleOfAnUnlistedReferrer(t *testing.T) {
 				t.Errorf("err = %v", err)
 			}
 		})
+	}
+}
+
+// dropListing hides one referrer from the referrers API's answers until its
+// manifest has been written a second time, as olareg does after two
+// concurrent pushes for one subject.
+func dropListing(hide *v1.Hash) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		var mu sync.Mutex
+		puts := 0
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			target := *hide
+			if r.Method == http.MethodPut && target.Hex != "" && strings.HasSuffix(r.URL.Path, "/manifests/"+target.String()) {
+				puts++
+			}
+			hiding := target.Hex != "" && puts < 1
+			mu.Unlock()
+			if !hiding || !strings.Contains(r.URL.Path, "/referrers/") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			var im v1.IndexManifest
+			if err := json.Unmarshal(rec.Body.Bytes(), &im); err != nil {
+				w.WriteHeader(rec.Code)
+				_, _ = w.Write(rec.Body.Bytes())
+				return
+			}
+			im.Manifests = slices.DeleteFunc(im.Manifests, func(d v1.Descriptor) bool { return d.Digest == target })
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.Header().Del("Content-Length")
+			w.WriteHeader(rec.Code)
+			_ = json.NewEncoder(w).Encode(im)
+		})
+	}
+}
+
+// A registry with the referrers API that lost an entry from its listing
+// gets the artifact's manifest written again, and lists it.
+func TestSettleRewritesAReferrerTheAPIDropped(t *testing.T) {
+	var hide v1.Hash
+	f := newFixture(t, ggcrWithAPI, dropListing(&hide))
+	refs, _ := NewReferrers(WithSettle(0))
+	amd64 := f.plats[0]
+	arts := artifacts(t, purlSubject(t, "ghcr.io/acme/app:1.6.0", amd64))
+	a, err := refs.Attach(context.Background(), f.repo, amd64, arts[0], created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hide = a.Descriptor.Digest
+	if got := f.list(t, amd64.Digest, ""); len(got) != 0 {
+		t.Fatalf("the listing still shows %d referrers", len(got))
+	}
+	writes, err := refs.Settle(context.Background(), f.repo, amd64, []v1.Descriptor{a.Descriptor})
+	if err != nil || writes != 1 {
+		t.Fatalf("Settle: %d writes, %v", writes, err)
+	}
+	if got := f.list(t, amd64.Digest, ""); len(got) != 1 {
+		t.Errorf("after Settle %d referrers are listed, want 1", len(got))
 	}
 }
