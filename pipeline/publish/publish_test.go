@@ -140,8 +140,17 @@ func TestImmutableConflictWritesNothing(t *testing.T) {
 	}
 	srv.ResetCounts()
 	other := versioned(t, "0.3.0")
-	_, err := Publish(ctxBg, c, Request{Settle: -1, Repositories: []string{repo}, Index: other, Plan: planFor("0.3.0", exact("0.3.0"), line("0.3"), alias("latest"))})
+	// The planner saw the tag (Exists): a refusal.
+	known := exact("0.3.0")
+	known.Exists = true
+	_, err := Publish(ctxBg, c, Request{Settle: -1, Repositories: []string{repo}, Index: other, Plan: planFor("0.3.0", known, line("0.3"), alias("latest"))})
 	if !errors.Is(err, ErrImmutable) || !strings.Contains(err.Error(), "0.3.0") || !strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("err = %v", err)
+	}
+	// The planner found it free, so another run took it since: a lost race.
+	_, err = Publish(ctxBg, c, Request{Settle: -1, Repositories: []string{repo}, Index: other, Plan: planFor("0.3.0", exact("0.3.0"), line("0.3"), alias("latest"))})
+	var race *RaceError
+	if !errors.As(err, &race) || !errors.Is(err, ErrLostRace) || len(race.Lost) != 1 || race.Lost[0].Tag != "0.3.0" {
 		t.Fatalf("err = %v", err)
 	}
 	if n := srv.Counts(); n.PutManifest != 0 || n.BlobUpload != 0 {

@@ -18,9 +18,6 @@ import (
 // tests: long against an in-process request, short for a test.
 const concurrentSettle = 20 * time.Millisecond
 
-// concurrentRounds is how many times each pair of runs is started at once.
-const concurrentRounds = 4
-
 // lineTags are a line's tags in a contract, for checks: the ones that
 // follow the line and the dated tag of the day.
 type lineTags struct {

@@ -1,30 +1,49 @@
 package refresh_test
 
 import (
+	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/build"
+	"github.com/patchline/patchline/pipeline/internal/fixture"
 	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/refresh"
 	"github.com/patchline/patchline/pipeline/registry"
 )
 
 var writes = regtest.OfKind(registry.KindPutManifest, registry.KindBlobUpload)
 
-// consistent checks the invariants a reader relies on after any refresh,
-// finished or not: every floating tag points at an image that carries its
-// attestations and records its base, and no dated tag was written twice.
-func consistent(t *testing.T, w *world, when string) {
+// faultKinds are the failures a write meets: a server error, a rate limit
+// that says when to come back, and a connection reset.
+var faultKinds = []struct {
+	name  string
+	fault regtest.Fault
+}{
+	{"500", regtest.Fault{Status: http.StatusInternalServerError}},
+	{"429", regtest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"}},
+	{"reset", regtest.Fault{Reset: true}},
+}
+
+// floatingOK checks what a reader relies on after any refresh, finished or
+// not: every tag that moves points at an image that records its base and
+// carries its attestations in both layouts.
+func floatingOK(t *testing.T, e *fixture.Env, tags []string, when string) {
 	t.Helper()
-	e := w.e
-	for _, tg := range []string{"1.6", "1.5", "latest"} {
+	checked := map[string]bool{}
+	for _, tg := range tags {
 		d := e.Digest(e.Repo + ":" + tg)
 		if d == "" {
 			t.Errorf("%s: %s is missing", when, tg)
 			continue
 		}
+		if checked[d] {
+			continue
+		}
+		checked[d] = true
 		idx := e.Index(e.Repo + "@" + d)
 		im, _ := idx.IndexManifest()
 		if im.Annotations[build.AnnotationBaseDigest] == "" {
@@ -35,54 +54,219 @@ func consistent(t *testing.T, w *world, when string) {
 			if m.Platform.OS == "unknown" {
 				continue
 			}
-			if len(atts[m.Digest]) == 0 || len(e.Referrers(m.Digest, attest.MediaTypeInToto)) == 0 {
+			if len(atts[m.Digest]) != 2 || len(e.Referrers(m.Digest, attest.MediaTypeInToto)) == 0 || len(e.Referrers(m.Digest, "application/spdx+json")) == 0 {
 				t.Errorf("%s: %s points at %s whose %s image is not attested", when, tg, d, m.Platform)
 			}
 		}
 	}
-	for _, tg := range e.Tags() {
-		if strings.HasSuffix(tg, ".1") {
-			t.Errorf("%s: dated tag written twice: %s", when, tg)
+}
+
+// immutableOnce checks that no dated tag was ever written with two images.
+func immutableOnce(t *testing.T, e *fixture.Env, when string) {
+	t.Helper()
+	seen := map[string]string{}
+	for _, w := range e.TagWrites() {
+		if !strings.Contains(w.Tag, "-2026") {
+			continue
 		}
+		if d, ok := seen[w.Tag]; ok && d != w.Digest {
+			t.Errorf("%s: dated tag %s written with %s and then %s", when, w.Tag, d, w.Digest)
+		}
+		seen[w.Tag] = w.Digest
 	}
 }
 
-func TestFaultsMidRefreshThenRerunConverges(t *testing.T) {
-	probe := newWorld(t, regtest.GGCRNoReferrers(), "weekly-refresh", "v1.5.3", "v1.6.2")
-	probe.week()
-	probe.e.PushBase(t, "2")
-	probe.e.Server.ResetCounts()
-	if _, err := probe.refresh(); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, r := range probe.e.Server.Log() {
-		if r.Kind == registry.KindPutManifest || r.Kind == registry.KindBlobUpload {
-			n++
+// shape is what one refresh did to the repository: the tags it wrote
+// (the day written as DATE, so weeks compare), how many images they hold
+// at the end, and how many referrers of each kind each platform image of
+// those has.
+type shape struct {
+	tags      string
+	images    int
+	referrers string
+}
+
+// shapeSince returns the shape of the tag writes after the first from.
+func shapeSince(e *fixture.Env, from int, date string) shape {
+	final := map[string]string{}
+	for _, w := range e.TagWrites()[from:] {
+		if !strings.HasPrefix(w.Tag, "sha256-") {
+			final[w.Tag] = ""
 		}
 	}
-	for k := 1; k <= n; k += 3 {
-		w := newWorld(t, regtest.GGCRNoReferrers(), "weekly-refresh", "v1.5.3", "v1.6.2")
-		w.week()
-		w.e.PushBase(t, "2")
-		w.e.Server.Inject(regtest.Fault{Match: writes, Nth: k, Times: -1, Status: http.StatusInternalServerError})
-		if _, err := w.refresh(); err == nil {
-			t.Fatalf("write %d: refresh succeeded through a dead registry", k)
-		}
-		consistent(t, w, "after the failure")
-		w.e.Server.ClearFaults()
-		rep, err := w.refresh()
-		if err != nil {
-			t.Fatalf("write %d: re-run: %v", k, err)
-		}
-		for _, l := range rep.Lines {
-			if l.Status != "rebuilt" && l.Status != "skipped" {
-				t.Errorf("write %d: re-run line %s %s", k, l.Line, l.Status)
+	var tags []string
+	images := map[string]bool{}
+	for tg := range final {
+		tags = append(tags, strings.ReplaceAll(tg, date, "DATE"))
+		images[e.Digest(e.Repo+":"+tg)] = true
+	}
+	sort.Strings(tags)
+	s := shape{tags: strings.Join(tags, " "), images: len(images)}
+	for d := range images {
+		im, _ := e.Index(e.Repo + "@" + d).IndexManifest()
+		var counts []string
+		for _, m := range im.Manifests {
+			if m.Platform.OS == "unknown" {
+				continue
 			}
+			counts = append(counts, fmt.Sprintf("%s:%d/%d", m.Platform, len(e.Referrers(m.Digest, "application/spdx+json")), len(e.Referrers(m.Digest, attest.MediaTypeInToto))))
 		}
-		consistent(t, w, "after the re-run")
-		if rep, err := w.refresh(); err != nil || statuses(rep) != "1.6=skipped 1.5=skipped" {
-			t.Errorf("write %d: third run %v %s", k, err, statuses(rep))
-		}
+		sort.Strings(counts)
+		s.referrers = strings.Join(counts, " ")
+	}
+	return s
+}
+
+// onePlatform is the weekly-refresh contract for one platform: the fault
+// matrices fault every write, and a second platform only repeats the
+// same kinds of write.
+const onePlatform = `version: 1
+platforms: [linux/amd64]
+tags:
+  exact: "{version}"
+  line: "{major}.{minor}"
+  aliases: [latest]
+  dated: "{version}-{date}"
+  immutable: [dated]
+release:
+  dated: true
+refresh:
+  exact: true
+`
+
+// weeksPerWorld bounds how many weekly refreshes one world serves: ggcr's
+// referrers API reads every manifest of the registry, so a world that
+// grows for a year slows every refresh down.
+const weeksPerWorld = 12
+
+// TestFaultAtEveryWrite fails one refresh at every write it makes, with
+// each kind of fault, on every registry, and runs it again, as the same CI
+// run (same invocation id) and as a new one: the re-run must end in a tag
+// set of the same shape as a clean run's, with no dated tag written twice
+// and no floating tag ever on an image without its attestations. Each
+// world refreshes week after week (the base moves every week), so one
+// world serves every write.
+func TestFaultAtEveryWrite(t *testing.T) {
+	refreshTags := contracts[0].refreshTags
+	floating := []string{"1.6.2", "1.6", "latest"}
+	for _, impl := range matrixImpls() {
+		t.Run(impl.Name, func(t *testing.T) {
+			clean := newWorld(t, impl, onePlatform, "v1.6.2")
+			clean.week()
+			clean.e.PushBase(t, "2")
+			from := len(clean.e.TagWrites())
+			clean.e.Server.ResetCounts()
+			if _, err := clean.refresh(); err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, r := range clean.e.Server.Log() {
+				if r.Kind == registry.KindPutManifest || r.Kind == registry.KindBlobUpload {
+					n++
+				}
+			}
+			date := clean.day.Format("20060102")
+			want := shapeSince(clean.e, from, date)
+			if want.images != 1 || len(strings.Fields(want.tags)) != len(refreshTags(date)) {
+				t.Fatalf("clean refresh: %+v", want)
+			}
+			for ki, kind := range faultKinds {
+				for _, rerun := range []string{"same run", "new run"} {
+					t.Run(kind.name+"/"+rerun, func(t *testing.T) {
+						var w *world
+						for k := 1; k <= n; k++ {
+							if raceBuild && k%4 != ki%4 {
+								continue
+							}
+							if k%weeksPerWorld == 1 || w == nil {
+								w = newWorld(t, impl, onePlatform, "v1.6.2")
+							}
+							w.week()
+							w.e.PushBase(t, fmt.Sprint(k+2))
+							date := w.day.Format("20060102")
+							from := len(w.e.TagWrites())
+							w.invocation = ""
+							f := kind.fault
+							f.Match, f.Nth, f.Times = writes, k, -1
+							in := w.e.Server.Inject(f)
+							_, err := w.refresh()
+							if in.Fired() == 0 {
+								continue // this week's refresh made fewer writes
+							}
+							if err == nil {
+								t.Fatalf("write %d: the refresh succeeded although every write from it on failed", k)
+							}
+							floatingOK(t, w.e, floating, fmt.Sprintf("write %d, after the failure", k))
+							w.e.Server.ClearFaults()
+							if rerun == "new run" {
+								w.invocation = fmt.Sprintf("rerun-%d", k)
+							}
+							rep, err := w.refresh()
+							if err != nil {
+								t.Fatalf("write %d: re-run: %v", k, err)
+							}
+							if got := shapeSince(w.e, from, date); got != want {
+								t.Fatalf("write %d: the re-run left\n %+v\nwant the clean run's\n %+v", k, got, want)
+							}
+							floatingOK(t, w.e, floating, fmt.Sprintf("write %d, after the re-run", k))
+							immutableOnce(t, w.e, fmt.Sprintf("write %d", k))
+							if l := line(rep, "1.6"); l.Status != refresh.StatusRebuilt && l.Status != refresh.StatusRepaired {
+								t.Errorf("write %d: the re-run %s the line: %s", k, l.Status, l.Reason)
+							}
+							if t.Failed() {
+								t.FailNow()
+							}
+						}
+					})
+				}
+			}
+		})
+	}
+}
+
+// A single transient failure at any write, of any kind, is retried under
+// the client's policy (Retry-After honoured) and the refresh ends exactly
+// like a clean one.
+func TestTransientFaultAtEveryWrite(t *testing.T) {
+	for _, impl := range matrixImpls() {
+		t.Run(impl.Name, func(t *testing.T) {
+			for ki, kind := range faultKinds {
+				w := newWorld(t, impl, onePlatform, "v1.6.2")
+				var want shape
+				for k := 0; ; k++ {
+					if k > 0 && raceBuild && k%4 != ki%4 {
+						continue
+					}
+					if k%weeksPerWorld == 0 && k > 0 {
+						w = newWorld(t, impl, onePlatform, "v1.6.2")
+					}
+					w.week()
+					w.e.PushBase(t, fmt.Sprint(k+2))
+					date := w.day.Format("20060102")
+					from := len(w.e.TagWrites())
+					f := kind.fault
+					f.Match, f.Nth = writes, k
+					var in *regtest.Injected
+					if k > 0 {
+						in = w.e.Server.Inject(f)
+					}
+					if _, err := w.refresh(); err != nil {
+						t.Fatalf("%s at write %d: %v", kind.name, k, err)
+					}
+					w.e.Server.ClearFaults()
+					got := shapeSince(w.e, from, date)
+					if k == 0 {
+						want = got // no fault: the clean shape
+						continue
+					}
+					if in.Fired() == 0 {
+						break // past the last write
+					}
+					if got != want {
+						t.Fatalf("%s at write %d: the refresh left\n %+v\nwant\n %+v", kind.name, k, got, want)
+					}
+				}
+			}
+		})
 	}
 }

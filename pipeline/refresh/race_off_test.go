@@ -1,0 +1,12 @@
+//go:build !race
+
+package refresh_test
+
+import "github.com/patchline/patchline/pipeline/internal/regtest"
+
+const raceBuild = false
+
+func matrixImpls() []regtest.Impl { return regtest.All() }
+
+// concurrentRounds is how many times each pair of runs is started at once.
+const concurrentRounds = 4
