@@ -1,6 +1,7 @@
 package release_test
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -103,18 +104,86 @@ func checkNoUnattestedFloatingTag(t *testing.T, e *fixture.Env, floating []strin
 	}
 }
 
-var floatingTags = []string{"1.6", "latest"}
+// floatingTags are the tags of a weekly-refresh release of 1.6.0 that
+// move, the exact tag among them: none may point at an unattested image.
+var floatingTags = []string{"1.6.0", "1.6", "latest"}
 
+// onePlatform is the weekly-refresh contract for one platform: the fault
+// matrix faults every write, and a second platform only repeats the same
+// kinds of write.
+const onePlatform = `version: 1
+platforms: [linux/amd64]
+tags:
+  exact: "{version}"
+  line: "{major}.{minor}"
+  aliases: [latest]
+  dated: "{version}-{date}"
+  immutable: [dated]
+release:
+  dated: true
+refresh:
+  exact: true
+`
+
+// releaseShape is what one release of version v did: the tags it wrote
+// (v written as V), the images they hold, and the referrers of each
+// platform image of those.
+func releaseShape(t *testing.T, e *fixture.Env, from int, v string) string {
+	t.Helper()
+	final := map[string]bool{}
+	for _, w := range e.TagWrites()[from:] {
+		if !strings.HasPrefix(w.Tag, "sha256-") {
+			final[w.Tag] = true
+		}
+	}
+	var tags []string
+	images := map[string]bool{}
+	for tg := range final {
+		tags = append(tags, strings.ReplaceAll(tg, v, "V"))
+		images[e.Digest(e.Repo+":"+tg)] = true
+	}
+	sort.Strings(tags)
+	out := fmt.Sprintf("tags %v on %d image(s);", tags, len(images))
+	for d := range images {
+		s := snapshot(t, e, d)
+		keys := make([]string, 0, len(s.referrers))
+		for k, n := range s.referrers {
+			keys = append(keys, fmt.Sprintf("%s=%d", k, n))
+		}
+		sort.Strings(keys)
+		out += " " + strings.Join(keys, " ")
+	}
+	return out
+}
+
+// TestFaultAtEveryWriteThenRerun fails a release at every write it makes,
+// with a 500, a 429 with Retry-After and a connection reset, on every
+// registry, then runs it again as the same CI run or as a new one (the
+// two alternate from one write to the next): the re-run ends with the
+// tags of a clean release on one attested image, no floating tag ever
+// pointed at an unattested image, and no dated tag was written twice.
+// Each environment releases patch after patch, so one serves many writes.
 func TestFaultAtEveryWriteThenRerun(t *testing.T) {
-	for _, impl := range []regtest.Impl{regtest.GGCRNoReferrers(), regtest.Olareg()} {
+	kinds := []regtest.Fault{
+		{Status: http.StatusInternalServerError},
+		{Status: http.StatusTooManyRequests, RetryAfter: "1"},
+		{Reset: true},
+	}
+	for _, impl := range matrixImpls() {
 		t.Run(impl.Name, func(t *testing.T) {
 			clean := fixture.New(t, impl)
+			rel := func(e *fixture.Env, v, invocation string, tags []string) (*release.Report, error) {
+				in := e.Inputs(onePlatform)
+				in.InvocationID = invocation
+				b, src, _ := e.Source(ctx, "v"+v)
+				in.Builder, in.Source = b, src
+				return release.Release(ctx, in, v, tags)
+			}
 			clean.Server.ResetCounts()
-			rep, err := release.Release(ctx, clean.Inputs("weekly-refresh"), "1.6.0", nil)
-			if err != nil {
+			if _, err := rel(clean, "1.6.0", "test-run", []string{"v1.6.0"}); err != nil {
 				t.Fatal(err)
 			}
-			want := snapshot(t, clean, rep.Digest)
+			want := releaseShape(t, clean, 0, "1.6.0")
 			n := 0
 			for _, r := range clean.Server.Log() {
 				if r.Kind == registry.KindPutManifest || r.Kind == registry.KindBlobUpload {
@@ -124,32 +193,48 @@ func TestFaultAtEveryWriteThenRerun(t *testing.T) {
 			if n < 10 {
 				t.Fatalf("a clean release made only %d writes", n)
 			}
-			for _, fault := range []regtest.Fault{
-				{Status: http.StatusInternalServerError},
-				{Reset: true},
-			} {
+			for ki, kind := range kinds {
+				var e *fixture.Env
+				var tags []string
 				for k := 1; k <= n; k++ {
-					e := fixture.New(t, impl)
-					fault.Match, fault.Nth, fault.Times = writes, k, -1
-					e.Server.Inject(fault)
-					in := e.Inputs("weekly-refresh")
-					if _, err := release.Release(ctx, in, "1.6.0", nil); err == nil {
-						t.Fatalf("write %d: the release succeeded although every write from it on failed", k)
+					if raceBuild && k%4 != ki%4 {
+						continue
 					}
-					checkNoUnattestedFloatingTag(t, e, floatingTags)
+					if e == nil || k%12 == 1 {
+						e, tags = fixture.New(t, impl), nil
+					}
+					v := fmt.Sprintf("1.6.%d", k)
+					tags = append(tags, "v"+v)
+					from := len(e.TagWrites())
+					f := kind
+					f.Match, f.Nth, f.Times = writes, k, -1
+					in := e.Server.Inject(f)
+					_, err := rel(e, v, "test-run", tags)
+					if in.Fired() == 0 {
+						continue
+					}
+					if err == nil {
+						t.Fatalf("%+v at write %d: the release succeeded although every write from it on failed", kind, k)
+					}
+					checkNoUnattestedFloatingTag(t, e, []string{v, "1.6", "latest"})
 					e.Server.ClearFaults()
-					again, err := release.Release(ctx, in, "1.6.0", nil)
-					if err != nil {
-						t.Fatalf("write %d (%+v): re-run failed: %v", k, fault, err)
+					invocation := "test-run"
+					if (k+ki)%2 == 1 {
+						invocation = fmt.Sprintf("rerun-%d", k)
 					}
-					got := snapshot(t, e, again.Digest)
-					if !sameShape(got, want) {
-						t.Fatalf("write %d: after a re-run the repository is\n %v\nwant the clean run's\n %v", k, got, want)
+					if _, err := rel(e, v, invocation, tags); err != nil {
+						t.Fatalf("%+v at write %d, re-run as %s: %v", kind, k, invocation, err)
 					}
-					for tg, d := range got.tags {
-						if d != again.Digest {
-							t.Errorf("write %d: %s -> %s, not the released %s", k, tg, d, again.Digest)
+					if got := releaseShape(t, e, from, v); got != want {
+						t.Fatalf("%+v at write %d, re-run as %s: the repository has\n %s\nwant the clean release's\n %s", kind, k, invocation, got, want)
+					}
+					checkNoUnattestedFloatingTag(t, e, []string{v, "1.6", "latest"})
+					seen := map[string]string{}
+					for _, w := range e.TagWrites() {
+						if strings.Contains(w.Tag, "-2026") && seen[w.Tag] != "" && seen[w.Tag] != w.Digest {
+							t.Fatalf("%+v at write %d: dated tag %s written twice", kind, k, w.Tag)
 						}
+						seen[w.Tag] = w.Digest
 					}
 				}
 			}

@@ -1,0 +1,9 @@
+//go:build !race
+
+package release_test
+
+import "github.com/patchline/patchline/pipeline/internal/regtest"
+
+const raceBuild = false
+
+func matrixImpls() []regtest.Impl { return regtest.All() }
