@@ -94,7 +94,7 @@ func (m *Patchline) Plan(
 	return app.Plan(ctx, req, version, branch, sha)
 }
 
-// Publish a release: build every platform on freshly pinned bases, attach an SBOM and SLSA provenance, then write the exact and dated tags, the attestations, and the floating tags (line, stable, latest) last.
+// Publish a release: build every platform on freshly pinned bases, attach an SBOM and SLSA provenance, then write the immutable tags (exact, dated), the attestations, and the tags that move (line, stable, latest) last, reading each back. A line outside the policy's support gets its exact tag alone.
 //
 // +cache="never"
 func (m *Patchline) Release(
@@ -172,7 +172,7 @@ func (m *Patchline) Release(
 	return app.Release(ctx, req, version)
 }
 
-// Publish a development build as edge-<branch> and edge-sha-<sha7> (the policy's edge tags), with its SBOM and provenance.
+// Publish a development build as edge-<branch> and edge-sha-<sha7> (the policy's edge tags), with its SBOM and provenance. Without --branch, only the tags that need no branch (edge-sha-<sha7>).
 //
 // +cache="never"
 func (m *Patchline) Edge(
@@ -251,7 +251,7 @@ func (m *Patchline) Edge(
 	return app.Edge(ctx, req, branch, sha)
 }
 
-// Rebuild every supported release line whose base image moved since its last build, and publish the policy's refresh tags (dated tag, line tag, stable/latest for the newest line). Lines whose base did not move are skipped; lines past EOL are reported, not rebuilt.
+// Rebuild every supported release line whose base image moved since its last build, and publish the policy's refresh tags (dated tag, line tag, stable/latest for the newest line). Lines whose base did not move are skipped, after moving any of their tags left on another image (no build); lines past EOL are reported, not rebuilt.
 //
 // +cache="never"
 func (m *Patchline) Refresh(
@@ -330,7 +330,7 @@ func (m *Patchline) Refresh(
 	return app.Refresh(ctx, req, app.RefreshOptions{Lines: line, Force: force, DryRun: dryRun})
 }
 
-// Check every supported line's base image without building or writing. The table fails while a line needs a refresh, for CI gating; --format json prints the report on stdout with its verdict in "ok" and does not fail (Dagger prints a result only when the function succeeds): gate with jq -e .ok. The report lists each line's recorded and current base digest per platform, and base images near or past their end of life.
+// Check every supported line's base image and tags without building or writing. The table fails while a line needs a refresh (its base moved, or one of its tags was left on another image), for CI gating; --format json prints the report on stdout with its verdict in "ok" and does not fail (Dagger prints a result only when the function succeeds): gate with jq -e .ok. The report lists each line's recorded and current base digest per platform, and base images near or past their end of life.
 //
 // +cache="never"
 func (m *Patchline) Check(
