@@ -15,7 +15,8 @@ type callState struct {
 	mu sync.Mutex
 
 	waited   time.Duration
-	deadline time.Time // zero: none
+	deadline time.Time     // zero: none
+	limit    time.Duration // the call deadline as configured, for messages
 	timeout  *timeoutError
 
 	exhausted bool
@@ -32,7 +33,7 @@ type callKey struct{}
 // withCall attaches a fresh callState to ctx, whose deadline is limit from
 // now.
 func withCall(ctx context.Context, limit time.Duration) (context.Context, *callState) {
-	s := &callState{deadline: time.Now().Add(limit)}
+	s := &callState{deadline: time.Now().Add(limit), limit: limit}
 	return context.WithValue(ctx, callKey{}, s), s
 }
 
@@ -53,7 +54,7 @@ func (s *callState) reserve(d, budget time.Duration) (ok bool, reason string) {
 		return false, fmt.Sprintf("next wait of %s would exceed the %s wait budget, %s of it already spent", d, budget, s.waited)
 	}
 	if !s.deadline.IsZero() && time.Until(s.deadline) < d {
-		return false, fmt.Sprintf("next wait of %s would go past the call's deadline", d)
+		return false, fmt.Sprintf("next wait of %s would go past the call's %s deadline", d, s.limit)
 	}
 	s.waited += d
 	return true, ""
