@@ -7,7 +7,7 @@
 //	plan         pure planners: which tags a build gets and why others are withheld
 //	dockerfile   the base images of a Dockerfile, and pinning them to digests
 //	registry     a registry client: HEAD resolution, retries, request counting
-//	build        the Builder interface; build/layerbuild builds without an engine
+//	build        the Builder interface and the annotations every build stamps
 //	daggerbuild  the Dagger builder, the syft scanner, the local registry service
 //	ocitar       reading the OCI layout a Dagger build exports
 //	attest       SBOM checks, SLSA provenance, the referrers and in-index layouts
@@ -20,6 +20,10 @@
 //	report       tables and JSON for every result
 //	app          one function per Dagger function, on plain values
 //
-// Only daggerbuild imports dagger.io/dagger; imports_test.go keeps it that
-// way and keeps heavy libraries out of what the module compiles.
+// Code that only tests use lives under internal/testing: in-process
+// registries with faults (regtest), a Builder that runs without an engine
+// (layerbuild), a scanner for its images (testscan) and whole test worlds
+// (fixture). Only daggerbuild imports dagger.io/dagger; imports_test.go
+// keeps it that way, keeps internal/testing out of what the module
+// compiles, and keeps heavy libraries out of it too.
 package pipeline

@@ -105,7 +105,7 @@ func TestNoHeavyLibrariesInModuleCode(t *testing.T) {
 		t.Fatalf("implausible dependency list for %v: %v", roots, deps)
 	}
 	for _, d := range deps {
-		if strings.Contains(d, "/internal/regtest") || strings.Contains(d, "/internal/fixture") || strings.Contains(d, "/internal/testscan") {
+		if strings.Contains(d, "/internal/testing/") {
 			t.Errorf("the module compiles the test-only package %s", d)
 		}
 		for _, h := range heavy {

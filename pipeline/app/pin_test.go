@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/patchline/patchline/pipeline/internal/fixture"
-	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/internal/testing/fixture"
+	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 )
 
 func TestPinRewritesOnlyWhatChanged(t *testing.T) {

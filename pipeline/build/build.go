@@ -1,9 +1,9 @@
 // Package build defines what a build is: a Spec in, an annotated
 // multi-platform image index out. Two implementations exist: the Dagger
 // builder (pipeline/daggerbuild), which runs the Dockerfile in containers,
-// and the go-containerregistry builder (pipeline/build/layerbuild), which
-// assembles layers from files on top of the pinned base and serves the tests
-// and the rebase strategy. The release and refresh flows only see this
+// and a go-containerregistry builder for tests
+// (pipeline/internal/testing/layerbuild), which assembles layers from files
+// on top of the pinned base. The release and refresh flows only see this
 // interface, so they are tested end to end without an engine.
 package build
 

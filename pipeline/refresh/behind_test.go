@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/refresh"
 	"github.com/patchline/patchline/pipeline/registry"
 )

@@ -2,7 +2,7 @@
 
 package refresh_test
 
-import "github.com/patchline/patchline/pipeline/internal/regtest"
+import "github.com/patchline/patchline/pipeline/internal/testing/regtest"
 
 const raceBuild = false
 

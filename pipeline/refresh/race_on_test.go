@@ -2,7 +2,7 @@
 
 package refresh_test
 
-import "github.com/patchline/patchline/pipeline/internal/regtest"
+import "github.com/patchline/patchline/pipeline/internal/testing/regtest"
 
 // raceBuild is set under the race detector, which makes every request
 // several times slower. Its run looks for data races, and the plain run

@@ -14,8 +14,8 @@ import (
 
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/build"
-	"github.com/patchline/patchline/pipeline/internal/fixture"
-	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/internal/testing/fixture"
+	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/refresh"
 	"github.com/patchline/patchline/pipeline/release"
 )

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchline/patchline/pipeline/internal/fixture"
-	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/internal/testing/fixture"
+	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/refresh"
 	"github.com/patchline/patchline/pipeline/release"
 )

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/registry"
 )
 

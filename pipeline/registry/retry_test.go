@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/registry"
 )
 

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/patchline/patchline/pipeline/internal/fixture"
-	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/internal/testing/fixture"
+	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/plan"
 	"github.com/patchline/patchline/pipeline/release"
 	"github.com/patchline/patchline/pipeline/tagname"

@@ -38,7 +38,7 @@ var (
 )
 
 // Scanner makes the SBOM of one platform image. The Dagger implementation
-// runs syft in a container; tests use pipeline/internal/testscan.
+// runs syft in a container; tests use pipeline/internal/testing/testscan.
 type Scanner interface {
 	// Scan returns the SBOM of img in format; the document is named name,
 	// which says which image it describes (see SBOMName).

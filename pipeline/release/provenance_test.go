@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/patchline/patchline/pipeline/attest"
-	"github.com/patchline/patchline/pipeline/internal/fixture"
-	"github.com/patchline/patchline/pipeline/internal/regtest"
+	"github.com/patchline/patchline/pipeline/internal/testing/fixture"
+	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/release"
 )
 

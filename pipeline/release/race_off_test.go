@@ -2,7 +2,7 @@
 
 package release_test
 
-import "github.com/patchline/patchline/pipeline/internal/regtest"
+import "github.com/patchline/patchline/pipeline/internal/testing/regtest"
 
 const raceBuild = false
 

@@ -2,7 +2,7 @@
 
 package release_test
 
-import "github.com/patchline/patchline/pipeline/internal/regtest"
+import "github.com/patchline/patchline/pipeline/internal/testing/regtest"
 
 // raceBuild is set under the race detector, which makes every request
 // several times slower: the fault matrix then runs on one registry with
