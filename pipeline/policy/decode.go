@@ -471,6 +471,18 @@ func (l *loader) attestations(n *yaml.Node, path string, a *Attestations) {
 				a.Provenance = v
 			}
 		},
+		"sign": func(n *yaml.Node, path string) {
+			s, ok := l.str(n, path)
+			if !ok {
+				return
+			}
+			switch Signing(s) {
+			case SignNone, SignKey, SignKeyless:
+				a.Sign = Signing(s)
+			default:
+				l.Add(n, path, "%q is not a signing mode; use none (unsigned statements), key (a cosign key given as --signing-key) or keyless (a Fulcio certificate for the CI's OIDC identity, logged in Rekor)", s)
+			}
+		},
 		"layouts": func(n *yaml.Node, path string) {
 			items, nodes, ok := l.list(n, path)
 			if !ok {

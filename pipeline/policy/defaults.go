@@ -19,7 +19,8 @@ import (
 //	tags.edge:        ["edge-{branch}", "edge-sha-{sha7}"]
 //	release.dated:    false
 //	refresh:          exact: false, strategy: rebuild, skip_unchanged: true
-//	attestations:     sbom: spdx, provenance: true, layouts: [referrers, index]
+//	attestations:     sbom: spdx, provenance: true, layouts: [referrers, index],
+//	                  sign: none
 func Default() *Policy {
 	must := func(s string) tagname.Template {
 		t, err := tagname.ParseTemplate(s)
@@ -52,6 +53,7 @@ func Default() *Policy {
 			SBOM:       SBOMSPDX,
 			Provenance: true,
 			Layouts:    []Layout{LayoutReferrers, LayoutIndex},
+			Sign:       SignNone,
 		},
 	}
 }

@@ -86,6 +86,21 @@ const (
 	LayoutIndex Layout = "index"
 )
 
+// Signing is how attestations are signed.
+type Signing string
+
+// Signing modes.
+const (
+	// SignNone attaches unsigned in-toto statements.
+	SignNone Signing = "none"
+	// SignKey signs with a cosign-format private key (ECDSA P-256, encrypted
+	// with a password) that arrives as a secret.
+	SignKey Signing = "key"
+	// SignKeyless signs with a short-lived Fulcio certificate issued for the
+	// CI's OIDC identity, and records each signature in Rekor.
+	SignKeyless Signing = "keyless"
+)
+
 // Policy is a validated release policy.
 type Policy struct {
 	// Source says where the policy came from: "preset:<name>" or a path.
@@ -163,6 +178,10 @@ type Attestations struct {
 	SBOM       SBOMFormat `json:"sbom"`
 	Provenance bool       `json:"provenance"`
 	Layouts    []Layout   `json:"layouts"`
+	// Sign says whether the referrers layout carries the statements as
+	// signed Sigstore bundles; the in-index layout has no place for a
+	// signature and stays unsigned.
+	Sign Signing `json:"sign"`
 }
 
 // Date is a calendar day, as written in EOL entries (YYYY-MM-DD).
@@ -196,6 +215,9 @@ func (a Attestations) Has(l Layout) bool {
 
 // Any reports whether the policy attaches any attestation at all.
 func (a Attestations) Any() bool { return a.SBOM != SBOMNone || a.Provenance }
+
+// Signed reports whether the policy signs its attestations.
+func (a Attestations) Signed() bool { return a.Sign == SignKey || a.Sign == SignKeyless }
 
 // EOLOf returns the EOL date of a line and whether one is set.
 func (s Support) EOLOf(l version.Line) (Date, bool) {

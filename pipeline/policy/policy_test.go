@@ -133,6 +133,21 @@ attestations:
 	}
 }
 
+func TestSigningModes(t *testing.T) {
+	for _, mode := range []Signing{SignNone, SignKey, SignKeyless} {
+		p, err := Parse("sign.yaml", []byte("version: 1\nattestations:\n  sign: "+string(mode)+"\n"))
+		if err != nil {
+			t.Fatalf("sign: %s: %v", mode, err)
+		}
+		if p.Attestations.Sign != mode || p.Attestations.Signed() != (mode != SignNone) {
+			t.Errorf("sign: %s read as %q (signed %v)", mode, p.Attestations.Sign, p.Attestations.Signed())
+		}
+	}
+	if Default().Attestations.Signed() {
+		t.Errorf("the default policy signs; signing needs a key or an OIDC token, so it must be chosen")
+	}
+}
+
 // TestMalformed feeds broken policies and checks each is refused with the
 // line of the problem and words that name the value or the fix.
 func TestMalformed(t *testing.T) {
@@ -196,6 +211,10 @@ func TestMalformed(t *testing.T) {
 		{"sbom format", "version: 1\nattestations:\n  sbom: spdx-json\n", 3, []string{`"spdx-json"`, "spdx, cyclonedx or none"}},
 		{"layout", "version: 1\nattestations:\n  layouts: [referrer]\n", 3, []string{`"referrer"`}},
 		{"no layouts", "version: 1\nattestations:\n  layouts: []\n", 3, []string{"lists no layout"}},
+		{"sign mode", "version: 1\nattestations:\n  sign: cosign\n", 3, []string{`"cosign"`, "none", "key", "keyless"}},
+		{"sign without referrers", "version: 1\nattestations:\n  sign: key\n  layouts: [index]\n", 3, []string{"attestations.sign", "add referrers to attestations.layouts"}},
+		{"sign without sbom", "version: 1\nattestations:\n  sign: keyless\n  sbom: none\n", 3, []string{"attestations.sign", "both an SBOM and provenance"}},
+		{"sign without provenance", "version: 1\nattestations:\n  sign: key\n  provenance: false\n", 3, []string{"attestations.sign", "provenance: true"}},
 		{"refresh leaves no readable tag", "version: 1\ntags:\n  line: \"\"\n", 3, []string{"tags.line", "refresh.exact: true"}},
 		{"support not mapping", "version: 1\nsupport: 2\n", 2, []string{"expected a mapping"}},
 		{"base eol negative", "version: 1\nbase_eol:\n  warn_days: -3\n", 3, []string{"-3 is negative"}},

@@ -142,4 +142,15 @@ func (l *loader) validate(p *Policy) {
 	if a.Any() && len(a.Layouts) == 0 {
 		l.At("attestations.layouts", "lists no layout but attestations are on; use [referrers, index], or set sbom: none and provenance: false")
 	}
+	if a.Signed() {
+		// Signatures live in Sigstore bundles attached as referrers; BuildKit's
+		// in-index format has no place for one, and a deploy gate needs both
+		// an SBOM and a provenance to check.
+		switch {
+		case !a.Has(LayoutReferrers):
+			l.At("attestations.sign", "%s signs the attestations as Sigstore bundles, which are attached as OCI 1.1 referrers; add referrers to attestations.layouts, e.g. [referrers, index]", a.Sign)
+		case a.SBOM == SBOMNone || !a.Provenance:
+			l.At("attestations.sign", "%s needs both an SBOM and provenance to sign (verify checks both); set sbom: spdx (or cyclonedx) and provenance: true, or sign: none", a.Sign)
+		}
+	}
 }

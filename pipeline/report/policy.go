@@ -68,7 +68,7 @@ func (c *PolicyCheck) WriteTable(w io.Writer) error {
 		{"immutable", strings.Join(roles, ", ")},
 		{"release.dated", YesNo(p.Release.Dated)},
 		{"refresh", fmt.Sprintf("strategy %s, moves exact: %s, skip unchanged: %s", p.Refresh.Strategy, YesNo(p.Refresh.Exact), YesNo(p.Refresh.SkipUnchanged))},
-		{"attestations", fmt.Sprintf("sbom %s, provenance %s, layouts %v", p.Attestations.SBOM, YesNo(p.Attestations.Provenance), p.Attestations.Layouts)},
+		{"attestations", fmt.Sprintf("sbom %s, provenance %s, layouts %v, sign %s", p.Attestations.SBOM, YesNo(p.Attestations.Provenance), p.Attestations.Layouts, p.Attestations.Sign)},
 	}
 	return Columns(w, rows)
 }
