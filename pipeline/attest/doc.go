@@ -2,7 +2,7 @@
 // every platform image and attaches them where the tools people use look for
 // them.
 //
-// It covers four things, each in its own file group:
+// It covers five things, each in its own file group:
 //
 //   - SBOM documents (sbom*.go): the SPDX 2.3 or CycloneDX JSON that syft
 //     prints in a containerised step arrives here as bytes and is checked
@@ -18,6 +18,10 @@
 //     cosign, Trivy and oras, including the `sha256-<hex>` fallback tag that
 //     registries without the referrers API need, kept correct under
 //     concurrent writers.
+//   - Sigstore bundles as referrers (bundle.go), the layout cosign v3 writes
+//     and reads: signed statements travel here as bytes, while making and
+//     checking the signatures is pipeline/signing's and
+//     pipeline/verification's work.
 //
 // The package is compiled into the Dagger module on every cold call, so it
 // depends on go-containerregistry and the standard library only: the few
