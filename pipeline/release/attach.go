@@ -23,7 +23,10 @@ func wantedReferrers(p *policy.Policy) []wanted {
 	if p.Attestations.SBOM != policy.SBOMNone {
 		out = append(out, wanted{artifactType: sbomFormat(p.Attestations.SBOM).MediaType()})
 	}
-	if p.Attestations.Provenance {
+	// Signed, the provenance travels as a Sigstore bundle instead (see
+	// signedAttestations); the SBOM document stays, for the readers that
+	// pick it by its media type (Trivy, oras).
+	if p.Attestations.Provenance && !p.Attestations.Signed() {
 		out = append(out, wanted{artifactType: attest.MediaTypeInToto, predicateType: attest.PredicateSLSAProvenanceV1})
 	}
 	return out
@@ -37,12 +40,21 @@ func wantedReferrers(p *policy.Policy) []wanted {
 // every image (attest.Referrers.Settle): on a registry without the
 // referrers API the list is a tag other writers rewrite, so it is read
 // back after a pause and repaired until it holds.
+//
+// When the policy signs, the statements are attached as Sigstore bundles
+// by in.Signer, which reads every one back before the step returns: the
+// floating tags that publish moves next then point at an image whose
+// signed attestations are in place.
 func (prod *Product) ReferrersAttach(in Inputs) publish.AttachFunc {
 	want := wantedReferrers(in.Policy)
-	if !in.Policy.Attestations.Has(policy.LayoutReferrers) || len(want) == 0 {
+	signed := in.Policy.Attestations.Signed()
+	if !in.Policy.Attestations.Has(policy.LayoutReferrers) || (len(want) == 0 && !signed) {
 		return nil
 	}
 	return func(ctx context.Context, repo string, _ *registry.Manifest) ([]string, error) {
+		if err := in.CheckSigner(); err != nil {
+			return nil, err
+		}
 		opts, err := in.Registry.RemoteOptions(ctx, repo, true)
 		if err != nil {
 			return nil, err
@@ -91,6 +103,13 @@ func (prod *Product) ReferrersAttach(in Inputs) publish.AttachFunc {
 			for _, d := range listed {
 				out = append(out, d.Digest.String())
 			}
+		}
+		if signed {
+			digests, err := in.Signer.Attach(ctx, refs, r, prod.signedAttestations(in), in.now())
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, digests...)
 		}
 		return out, nil
 	}

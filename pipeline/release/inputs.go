@@ -21,6 +21,7 @@ import (
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/registry"
+	"github.com/patchline/patchline/pipeline/signing"
 )
 
 var (
@@ -88,6 +89,9 @@ type Inputs struct {
 	// (see publish.Request.Settle). Zero means publish.DefaultSettle; a
 	// negative value reads back at once (tests).
 	Settle time.Duration
+	// Signer signs the attestations when the policy's attestations.sign
+	// asks for it; nil otherwise.
+	Signer *signing.Signer
 }
 
 func (in Inputs) platforms() ([]v1.Platform, error) {

@@ -47,6 +47,9 @@ func Release(ctx context.Context, in Inputs, ver string, gitTags []string) (*Rep
 	if len(in.Repositories) == 0 {
 		return nil, fmt.Errorf("%w: give --image or list repositories in the policy", ErrNoRepository)
 	}
+	if err := in.CheckSigner(); err != nil {
+		return nil, err
+	}
 	start := in.Registry.Counter().Counts()
 	rep := &Report{Kind: plan.KindRelease, DryRun: in.DryRun, Repositories: in.Repositories, Commit: in.Source.Commit, Ref: in.Source.Ref}
 	existing, primaryTags, err := ExistingTags(ctx, in)
@@ -117,6 +120,9 @@ func exactTag(pl *plan.Plan) plan.Tag {
 func Edge(ctx context.Context, in Inputs, branch, sha string) (*Report, error) {
 	if len(in.Repositories) == 0 {
 		return nil, fmt.Errorf("%w: give --image or list repositories in the policy", ErrNoRepository)
+	}
+	if err := in.CheckSigner(); err != nil {
+		return nil, err
 	}
 	start := in.Registry.Counter().Counts()
 	existing, _, err := ExistingTags(ctx, in)
