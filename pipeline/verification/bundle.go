@@ -61,8 +61,8 @@ func VerifyBundle(t Trust, bundleJSON []byte, subject v1.Hash) (*Verified, error
 		// that is not trusted at all.
 		if other, err2 := v.Verify(b, verify.NewPolicy(verify.WithoutArtifactUnsafe(), idPolicy)); err2 == nil && other.Statement != nil {
 			got := statementDigests(other)
-			return nil, fmt.Errorf("%w: the %s statement is validly signed by %s but is about %s, not this image (%s)",
-				ErrSubject, other.Statement.GetPredicateType(), t, strings.Join(got, ", "), subject)
+			return nil, fmt.Errorf("%w: the %s statement is validly signed, but its subject is %s, not this image",
+				ErrSubject, other.Statement.GetPredicateType(), strings.Join(got, ", "))
 		}
 		return nil, fmt.Errorf("%w: %s", ErrSignature, explainSignatureError(t, err))
 	}

@@ -79,11 +79,16 @@ func Image(ctx context.Context, reg *registry.Client, req Request) (*Report, err
 	if err != nil {
 		return nil, err
 	}
-	for _, target := range platformsOf(m) {
+	targets := platformsOf(m)
+	if len(targets) == 0 {
+		return rep, fmt.Errorf("%w: %s (%s) is an index without platform images: there is nothing to verify", ErrNotVerified, req.Image, m.Digest)
+	}
+	for _, target := range targets {
 		p := Platform{Platform: target.platform, Digest: target.digest.String()}
 		if err := checkPlatform(ctx, refs, repo, target.digest, req, &p); err != nil {
 			return nil, err
 		}
+		nameSiblings(targets, target, &p)
 		if len(p.Problems) > 0 {
 			rep.OK = false
 		}
@@ -94,6 +99,20 @@ func Image(ctx context.Context, reg *registry.Client, req Request) (*Report, err
 		return rep, notVerified(rep)
 	}
 	return rep, nil
+}
+
+// nameSiblings points out, in p's problems, a statement that is about
+// another platform of the same index: the mark of an attestation moved
+// from one platform image to another.
+func nameSiblings(targets []target, self target, p *Platform) {
+	for i, prob := range p.Problems {
+		for _, o := range targets {
+			if o.digest != self.digest && strings.Contains(prob, "subject is "+o.digest.String()) {
+				p.Problems[i] = strings.Replace(prob, "subject is "+o.digest.String(),
+					"subject is "+o.digest.String()+" (the "+o.platform+" image of this index)", 1)
+			}
+		}
+	}
 }
 
 // target is one image to check.
