@@ -77,6 +77,8 @@ type BuildRequest struct {
 	// Settle is the longest pause before written tags are read back (see
 	// release.Inputs.Settle); zero means the default.
 	Settle time.Duration
+	// Signing signs the attestations when the policy says so.
+	Signing SigningRequest
 }
 
 var fullCommit = regexp.MustCompile(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
@@ -96,6 +98,10 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 	}
 	if err := policy.CheckPlatforms("--platform", req.Platforms); err != nil {
 		return in, nil, "", fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	signer, err := newSigner(req.Signing, p)
+	if err != nil {
+		return in, nil, "", err
 	}
 	args, err := build.ParseArgs(req.BuildArgs)
 	if err != nil {
@@ -201,6 +207,7 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 		InvocationID:     invocation,
 		DryRun:           req.DryRun,
 		Settle:           req.Settle,
+		Signer:           signer,
 	}
 	return in, p, local, nil
 }

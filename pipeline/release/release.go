@@ -30,8 +30,11 @@ type Report struct {
 	Platforms []PlatformImage `json:"platforms,omitempty"`
 	Bases     []Base          `json:"bases,omitempty"`
 	Publish   *publish.Result `json:"publish,omitempty"`
-	Notes     []string        `json:"notes,omitempty"`
-	Requests  registry.Counts `json:"registry_requests"`
+	// SignedBy says who signed the attestations (a key's fingerprint, or
+	// a keyless certificate's identity); empty when they are unsigned.
+	SignedBy string          `json:"signed_by,omitempty"`
+	Notes    []string        `json:"notes,omitempty"`
+	Requests registry.Counts `json:"registry_requests"`
 }
 
 // Release publishes version: it plans the tags, finishes an earlier run of
@@ -198,7 +201,8 @@ func finish(ctx context.Context, in Inputs, rep *Report, b Build, prod *Product,
 		return err
 	}
 	rep.Publish = out.Result
-	return nil
+	rep.SignedBy, err = signedBy(ctx, in)
+	return err
 }
 
 // ExistingTags lists the tags of every repository: the union goes to the

@@ -75,3 +75,15 @@ func (prod *Product) statement(ctx context.Context, d v1.Descriptor, predicateTy
 	}
 	return nil, fmt.Errorf("no %s statement was made for %s", predicateType, d.Digest)
 }
+
+// signedBy names who signed a publish's attestations, for the report.
+func signedBy(ctx context.Context, in Inputs) (string, error) {
+	if !in.Policy.Attestations.Signed() || in.Signer == nil {
+		return "", nil
+	}
+	t, err := in.Signer.Trust(ctx)
+	if err != nil {
+		return "", err
+	}
+	return t.String(), nil
+}

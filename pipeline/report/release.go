@@ -65,6 +65,9 @@ func (v ReleaseView) WriteTable(w io.Writer) error {
 			if len(repo.Attestations) > 0 {
 				fmt.Fprintf(w, "referrers: %s\n", strings.Join(shortAll(repo.Attestations), " "))
 			}
+			if r.SignedBy != "" {
+				fmt.Fprintf(w, "attestations signed by %s\n", r.SignedBy)
+			}
 		}
 		if len(p.Withheld) > 0 {
 			fmt.Fprintln(w)
