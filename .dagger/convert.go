@@ -35,6 +35,37 @@ type buildArgs struct {
 	syftImage               string
 	source                  *dagger.Directory
 	repo                    *dagger.GitRepository
+	signing                 signingArgs
+}
+
+// signingArgs are the arguments that sign attestations, shared by the
+// functions that publish.
+type signingArgs struct {
+	key, password, oidcToken         *dagger.Secret
+	oidcRequestURL, oidcRequestToken *dagger.Secret
+	fulcioURL, rekorURL              string
+	trustedRoot                      *dagger.File
+}
+
+// request reads the signing secrets (only here) into what pipeline code
+// signs with.
+func (s signingArgs) request(ctx context.Context) (app.SigningRequest, error) {
+	var r app.SigningRequest
+	var err error
+	for _, sec := range []struct {
+		secret *dagger.Secret
+		into   *string
+	}{
+		{s.key, &r.Key}, {s.password, &r.Password}, {s.oidcToken, &r.OIDCToken},
+		{s.oidcRequestURL, &r.OIDCRequestURL}, {s.oidcRequestToken, &r.OIDCRequestToken},
+	} {
+		if *sec.into, err = plaintext(ctx, sec.secret); err != nil {
+			return r, err
+		}
+	}
+	r.FulcioURL, r.RekorURL = s.fulcioURL, s.rekorURL
+	r.TrustedRoot, err = contents(ctx, s.trustedRoot, "--trusted-root")
+	return r, err
 }
 
 // session is what a function call sets up to run pipeline code: the Dagger
@@ -79,6 +110,10 @@ func (b buildArgs) request(ctx context.Context) (app.BuildRequest, *session, err
 	if err != nil {
 		return fail(err)
 	}
+	signing, err := b.signing.request(ctx)
+	if err != nil {
+		return fail(err)
+	}
 	tags, err := gitTags(ctx, b.repo)
 	if err != nil {
 		return fail(err)
@@ -113,6 +148,7 @@ func (b buildArgs) request(ctx context.Context) (app.BuildRequest, *session, err
 		Scanner:      daggerbuild.NewScanner(client, b.syftImage, scratch),
 		Tools:        tools(b.syftImage),
 		InvocationID: b.invocationID,
+		Signing:      signing,
 	}
 	return req, sess, nil
 }
@@ -201,6 +237,42 @@ func plaintext(ctx context.Context, s *dagger.Secret) (string, error) {
 		return "", fmt.Errorf("reading a secret argument: %w", err)
 	}
 	return v, nil
+}
+
+// contents reads a file argument; nil reads as nothing.
+func contents(ctx context.Context, f *dagger.File, arg string) ([]byte, error) {
+	if f == nil {
+		return nil, nil
+	}
+	s, err := f.Contents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", arg, err)
+	}
+	return []byte(s), nil
+}
+
+// localRegistryStarter returns a function that starts the local registry
+// when a command turns out to need it, joining the session only then, and
+// the function that leaves the session again.
+func localRegistryStarter() (start func(context.Context) (string, error), done func()) {
+	var client *sdk.Client
+	start = func(ctx context.Context) (string, error) {
+		if client == nil {
+			c, err := daggerbuild.Connect(ctx)
+			if err != nil {
+				return "", err
+			}
+			client = c
+		}
+		_, endpoint, err := daggerbuild.StartLocalRegistry(ctx, client)
+		return endpoint, err
+	}
+	done = func() {
+		if client != nil {
+			client.Close()
+		}
+	}
+	return start, done
 }
 
 // localRegistry returns the local registry service as a module object.

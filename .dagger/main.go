@@ -20,6 +20,7 @@ import (
 	"dagger/patchline/internal/dagger"
 
 	"github.com/patchline/patchline/pipeline/app"
+	"github.com/patchline/patchline/pipeline/verification"
 )
 
 // Patchline releases container images and keeps them patched.
@@ -154,6 +155,30 @@ func (m *Patchline) Release(
 	// syft image that makes SBOMs. Default: a pinned anchore/syft release.
 	// +optional
 	syftImage string,
+	// Cosign private key that signs the attestations when the policy has attestations.sign: key, e.g. file:cosign.key.
+	// +optional
+	signingKey *dagger.Secret,
+	// Password of the signing key, e.g. env:COSIGN_PASSWORD.
+	// +optional
+	signingPassword *dagger.Secret,
+	// OIDC identity token (audience sigstore) for keyless signing (attestations.sign: keyless), e.g. env:SIGSTORE_ID_TOKEN. On GitHub Actions use --oidc-request-url and --oidc-request-token instead.
+	// +optional
+	oidcToken *dagger.Secret,
+	// GitHub Actions' token request URL for keyless signing: env:ACTIONS_ID_TOKEN_REQUEST_URL (the workflow needs permissions: id-token: write).
+	// +optional
+	oidcRequestUrl *dagger.Secret,
+	// GitHub Actions' token request token for keyless signing: env:ACTIONS_ID_TOKEN_REQUEST_TOKEN.
+	// +optional
+	oidcRequestToken *dagger.Secret,
+	// Fulcio certificate authority for keyless signing. Default: Sigstore's public-good instance, https://fulcio.sigstore.dev.
+	// +optional
+	fulcioUrl string,
+	// Rekor transparency log for keyless signing. Default: Sigstore's public-good instance, https://rekor.sigstore.dev.
+	// +optional
+	rekorUrl string,
+	// trusted_root.json of a private Sigstore, for keyless signing. Default: the public-good root, fetched with TUF.
+	// +optional
+	trustedRoot *dagger.File,
 	// Source directory holding the Dockerfile and the policy file.
 	// +defaultPath="/"
 	source *dagger.Directory,
@@ -163,7 +188,10 @@ func (m *Patchline) Release(
 ) (string, error) {
 	b := buildArgs{preset: preset, policy: policy, images: image, username: username, password: password, dockerConfig: dockerConfig,
 		platforms: platform, dockerfile: dockerfile, target: target, buildArgs: buildArg, dryRun: dryRun, date: date, format: format,
-		sourceDateEpoch: sourceDateEpoch, sourceURL: sourceUrl, invocationID: invocationId, syftImage: syftImage, source: source, repo: repo}
+		sourceDateEpoch: sourceDateEpoch, sourceURL: sourceUrl, invocationID: invocationId, syftImage: syftImage, source: source, repo: repo,
+		signing: signingArgs{key: signingKey, password: signingPassword, oidcToken: oidcToken,
+			oidcRequestURL: oidcRequestUrl, oidcRequestToken: oidcRequestToken, fulcioURL: fulcioUrl, rekorURL: rekorUrl, trustedRoot: trustedRoot},
+	}
 	req, sess, err := b.request(ctx)
 	if err != nil {
 		return "", err
@@ -233,6 +261,30 @@ func (m *Patchline) Edge(
 	// syft image that makes SBOMs. Default: a pinned anchore/syft release.
 	// +optional
 	syftImage string,
+	// Cosign private key that signs the attestations when the policy has attestations.sign: key, e.g. file:cosign.key.
+	// +optional
+	signingKey *dagger.Secret,
+	// Password of the signing key, e.g. env:COSIGN_PASSWORD.
+	// +optional
+	signingPassword *dagger.Secret,
+	// OIDC identity token (audience sigstore) for keyless signing (attestations.sign: keyless), e.g. env:SIGSTORE_ID_TOKEN. On GitHub Actions use --oidc-request-url and --oidc-request-token instead.
+	// +optional
+	oidcToken *dagger.Secret,
+	// GitHub Actions' token request URL for keyless signing: env:ACTIONS_ID_TOKEN_REQUEST_URL (the workflow needs permissions: id-token: write).
+	// +optional
+	oidcRequestUrl *dagger.Secret,
+	// GitHub Actions' token request token for keyless signing: env:ACTIONS_ID_TOKEN_REQUEST_TOKEN.
+	// +optional
+	oidcRequestToken *dagger.Secret,
+	// Fulcio certificate authority for keyless signing. Default: Sigstore's public-good instance, https://fulcio.sigstore.dev.
+	// +optional
+	fulcioUrl string,
+	// Rekor transparency log for keyless signing. Default: Sigstore's public-good instance, https://rekor.sigstore.dev.
+	// +optional
+	rekorUrl string,
+	// trusted_root.json of a private Sigstore, for keyless signing. Default: the public-good root, fetched with TUF.
+	// +optional
+	trustedRoot *dagger.File,
 	// Source directory holding the Dockerfile and the policy file.
 	// +defaultPath="/"
 	source *dagger.Directory,
@@ -242,7 +294,10 @@ func (m *Patchline) Edge(
 ) (string, error) {
 	b := buildArgs{preset: preset, policy: policy, images: image, username: username, password: password, dockerConfig: dockerConfig,
 		platforms: platform, dockerfile: dockerfile, target: target, buildArgs: buildArg, dryRun: dryRun, date: date, format: format,
-		sourceURL: sourceUrl, invocationID: invocationId, syftImage: syftImage, source: source, repo: repo}
+		sourceURL: sourceUrl, invocationID: invocationId, syftImage: syftImage, source: source, repo: repo,
+		signing: signingArgs{key: signingKey, password: signingPassword, oidcToken: oidcToken,
+			oidcRequestURL: oidcRequestUrl, oidcRequestToken: oidcRequestToken, fulcioURL: fulcioUrl, rekorURL: rekorUrl, trustedRoot: trustedRoot},
+	}
 	req, sess, err := b.request(ctx)
 	if err != nil {
 		return "", err
@@ -312,6 +367,30 @@ func (m *Patchline) Refresh(
 	// syft image that makes SBOMs. Default: a pinned anchore/syft release.
 	// +optional
 	syftImage string,
+	// Cosign private key that signs the attestations when the policy has attestations.sign: key, e.g. file:cosign.key.
+	// +optional
+	signingKey *dagger.Secret,
+	// Password of the signing key, e.g. env:COSIGN_PASSWORD.
+	// +optional
+	signingPassword *dagger.Secret,
+	// OIDC identity token (audience sigstore) for keyless signing (attestations.sign: keyless), e.g. env:SIGSTORE_ID_TOKEN. On GitHub Actions use --oidc-request-url and --oidc-request-token instead.
+	// +optional
+	oidcToken *dagger.Secret,
+	// GitHub Actions' token request URL for keyless signing: env:ACTIONS_ID_TOKEN_REQUEST_URL (the workflow needs permissions: id-token: write).
+	// +optional
+	oidcRequestUrl *dagger.Secret,
+	// GitHub Actions' token request token for keyless signing: env:ACTIONS_ID_TOKEN_REQUEST_TOKEN.
+	// +optional
+	oidcRequestToken *dagger.Secret,
+	// Fulcio certificate authority for keyless signing. Default: Sigstore's public-good instance, https://fulcio.sigstore.dev.
+	// +optional
+	fulcioUrl string,
+	// Rekor transparency log for keyless signing. Default: Sigstore's public-good instance, https://rekor.sigstore.dev.
+	// +optional
+	rekorUrl string,
+	// trusted_root.json of a private Sigstore, for keyless signing. Default: the public-good root, fetched with TUF.
+	// +optional
+	trustedRoot *dagger.File,
 	// Source directory holding the policy file.
 	// +defaultPath="/"
 	source *dagger.Directory,
@@ -321,7 +400,10 @@ func (m *Patchline) Refresh(
 ) (string, error) {
 	b := buildArgs{preset: preset, policy: policy, images: image, username: username, password: password, dockerConfig: dockerConfig,
 		platforms: platform, dockerfile: dockerfile, target: target, buildArgs: buildArg, date: date, format: format,
-		sourceURL: sourceUrl, invocationID: invocationId, syftImage: syftImage, source: source, repo: repo}
+		sourceURL: sourceUrl, invocationID: invocationId, syftImage: syftImage, source: source, repo: repo,
+		signing: signingArgs{key: signingKey, password: signingPassword, oidcToken: oidcToken,
+			oidcRequestURL: oidcRequestUrl, oidcRequestToken: oidcRequestToken, fulcioURL: fulcioUrl, rekorURL: rekorUrl, trustedRoot: trustedRoot},
+	}
 	req, sess, err := b.request(ctx)
 	if err != nil {
 		return "", err
@@ -426,6 +508,76 @@ func (m *Patchline) Rollback(
 	}
 	defer sess.done()
 	return app.Rollback(ctx, req, line, to)
+}
+
+// Check that every platform image of an image carries an SBOM and a SLSA provenance, each signed by the given key or keyless identity and about that very image, and that the provenance names the expected source: the gate a deploy waits on. It fails and names every missing or wrong attestation.
+//
+// +cache="never"
+func (m *Patchline) Verify(
+	ctx context.Context,
+	// Image to verify, by tag or digest, e.g. ghcr.io/acme/app:1.6 or ghcr.io/acme/app@sha256:...
+	image string,
+	// Public key of attestations signed with a key (attestations.sign: key), e.g. cosign.pub.
+	// +optional
+	key *dagger.File,
+	// Identity of keyless signatures: the signing workflow, e.g. https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.6.0.
+	// +optional
+	certificateIdentity string,
+	// Identity of keyless signatures as a regular expression, e.g. ^https://github.com/acme/app/.github/workflows/release.yml@refs/tags/.
+	// +optional
+	certificateIdentityRegexp string,
+	// OIDC issuer of keyless signatures, e.g. https://token.actions.githubusercontent.com.
+	// +optional
+	certificateOidcIssuer string,
+	// OIDC issuer of keyless signatures as a regular expression.
+	// +optional
+	certificateOidcIssuerRegexp string,
+	// Source repository every provenance must name, e.g. https://github.com/acme/app.
+	// +optional
+	sourceUri string,
+	// Git ref every provenance must name, e.g. refs/tags/v1.6.0.
+	// +optional
+	sourceRef string,
+	// trusted_root.json of a private Sigstore, for keyless signatures. Default: Sigstore's public-good root, fetched with TUF.
+	// +optional
+	trustedRoot *dagger.File,
+	// Registry user for the image repository.
+	// +optional
+	username string,
+	// Registry password or token, e.g. env:REGISTRY_TOKEN.
+	// +optional
+	password *dagger.Secret,
+	// Docker config.json with credentials per registry, e.g. file:$HOME/.docker/config.json.
+	// +optional
+	dockerConfig *dagger.Secret,
+	// Output format: table or json.
+	// +optional
+	// +default="table"
+	format string,
+) (string, error) {
+	req := app.VerifyRequest{
+		Image: image,
+		Identity: verification.Identity{Subject: certificateIdentity, SubjectRegexp: certificateIdentityRegexp,
+			Issuer: certificateOidcIssuer, IssuerRegexp: certificateOidcIssuerRegexp},
+		SourceURI: sourceUri, SourceRef: sourceRef, Username: username, Format: format,
+	}
+	var err error
+	if req.Key, err = contents(ctx, key, "--key"); err != nil {
+		return "", err
+	}
+	if req.TrustedRoot, err = contents(ctx, trustedRoot, "--trusted-root"); err != nil {
+		return "", err
+	}
+	if req.Password, err = plaintext(ctx, password); err != nil {
+		return "", err
+	}
+	if req.DockerConfig, err = plaintext(ctx, dockerConfig); err != nil {
+		return "", err
+	}
+	start, done := localRegistryStarter()
+	defer done()
+	req.StartLocalRegistry = start
+	return app.Verify(ctx, req)
 }
 
 // PinResult holds the Dockerfiles pin rewrote and what changed.

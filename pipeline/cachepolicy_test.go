@@ -22,7 +22,7 @@ import (
 // write: they must never be answered from the cache.
 var cacheNever = map[string]bool{
 	"Plan": true, "Release": true, "Edge": true, "Refresh": true, "Check": true,
-	"Rollback": true, "Pin": true,
+	"Rollback": true, "Pin": true, "Verify": true,
 }
 
 // cachePragma returns the value of the +cache pragma of a doc comment, read

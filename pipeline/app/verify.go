@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/patchline/patchline/pipeline/registry"
 	"github.com/patchline/patchline/pipeline/report"
@@ -35,9 +34,6 @@ type VerifyRequest struct {
 	// StartLocalRegistry starts patchline's local registry, for images
 	// named localhost:5000/...
 	StartLocalRegistry func(ctx context.Context) (string, error)
-	// PublicGoodRoot fetches the public-good trusted root; nil means
-	// verification.PublicGoodRoot (over the network).
-	PublicGoodRoot func() (root.TrustedMaterial, error)
 }
 
 // Verify checks that every platform image of req.Image carries an SBOM and
@@ -88,16 +84,7 @@ func verifyTrust(req VerifyRequest) (verification.Trust, error) {
 	case !hasID:
 		return verification.Trust{}, fmt.Errorf("%w: say whose signatures to trust: --key cosign.pub for attestations signed with a key, or --certificate-identity and --certificate-oidc-issuer for keyless ones (e.g. https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.6.0 and https://token.actions.githubusercontent.com)", ErrUsage)
 	}
-	var material root.TrustedMaterial
-	var err error
-	switch {
-	case len(req.TrustedRoot) > 0:
-		material, err = verification.TrustedRootFromJSON(req.TrustedRoot)
-	case req.PublicGoodRoot != nil:
-		material, err = req.PublicGoodRoot()
-	default:
-		material, err = verification.PublicGoodRoot()
-	}
+	material, err := verification.TrustedRoot(req.TrustedRoot)
 	if err != nil {
 		return verification.Trust{}, err
 	}

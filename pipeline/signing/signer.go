@@ -220,7 +220,7 @@ func (k *keyless) trustedMaterial() (root.TrustedMaterial, error) {
 	if k.material != nil {
 		return k.material, nil
 	}
-	m, err := verification.PublicGoodRoot()
+	m, err := verification.TrustedRoot(nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSigning, err)
 	}

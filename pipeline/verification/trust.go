@@ -128,6 +128,16 @@ func TrustedRootFromJSON(b []byte) (root.TrustedMaterial, error) {
 	return tr, nil
 }
 
+// TrustedRoot returns the trusted material for keyless signatures: the
+// trusted_root.json given, or, with none, the public-good root (see
+// PublicGoodRoot).
+func TrustedRoot(trustedRootJSON []byte) (root.TrustedMaterial, error) {
+	if len(trustedRootJSON) > 0 {
+		return TrustedRootFromJSON(trustedRootJSON)
+	}
+	return PublicGoodRoot()
+}
+
 // PublicGoodRoot fetches the trusted root of Sigstore's public-good
 // instance (fulcio.sigstore.dev, rekor.sigstore.dev) through its TUF
 // repository, starting from the root of trust built into sigstore-go.
