@@ -1,11 +1,13 @@
 // Release container images and keep them patched.
 //
 // patchline builds images in containerised steps, pins and compares base
-// image digests, attaches an SBOM and SLSA provenance, and publishes the tag
-// set a declarative release policy calls for: exact, line, dated, stable and
-// latest tags for releases, weekly refreshes of every supported line whose
-// base image moved, and edge tags for development builds. The same call
-// gives the same result on a laptop and on any CI.
+// image digests, attaches an SBOM and SLSA provenance (signed with a cosign
+// key or keyless through Sigstore when the policy says so), and publishes
+// the tag set a declarative release policy calls for: exact, line, dated,
+// stable and latest tags for releases, weekly refreshes of every supported
+// line whose base image moved, and edge tags for development builds. verify
+// is the deploy gate on the signed attestations. The same call gives the
+// same result on a laptop and on any CI.
 //
 // Every function reads its policy from --preset (default, weekly-refresh,
 // stable-line) or --policy (a file in the source directory); with neither,
@@ -95,7 +97,7 @@ func (m *Patchline) Plan(
 	return app.Plan(ctx, req, version, branch, sha)
 }
 
-// Publish a release: build every platform on freshly pinned bases, attach an SBOM and SLSA provenance, then write the immutable tags (exact, dated), the attestations, and the tags that move (line, stable, latest) last, reading each back. A line outside the policy's support gets its exact tag alone.
+// Publish a release: build every platform on freshly pinned bases, attach an SBOM and SLSA provenance (signed when the policy's attestations.sign says so), then write the immutable tags (exact, dated), the attestations, and the tags that move (line, stable, latest) last, reading each back. A line outside the policy's support gets its exact tag alone.
 //
 // +cache="never"
 func (m *Patchline) Release(
