@@ -134,3 +134,34 @@ func TestSigningArgumentsMatchThePolicy(t *testing.T) {
 		}
 	}
 }
+
+// A refresh under a signing policy signs the rebuilt image's attestations
+// too: the deploy gate passes the line tag after the refresh moved it.
+func TestSignedRefreshPassesTheGate(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR())
+	priv, pub := sigstoretest.KeyPair(t, cosignPassword)
+	tags := []string{"v1.6.2"}
+	in := e.Inputs("version: 1\nplatforms: [linux/amd64, linux/arm64]\nattestations:\n  sign: key\n")
+	req := signedRequest(e, "key")
+	req.Signing = SigningRequest{Key: string(priv), Password: cosignPassword}
+	req.GitTags = tags
+	req.Date = "2026-02-11"
+	signer, err := newSigner(req.Signing, in.Policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Signer = signer
+	e.Release(in, "v1.6.2", tags)
+	before := e.Digest(e.Repo + ":1.6")
+	e.PushBase(t, "2")
+	out, err := Refresh(ctx, req, RefreshOptions{SourceFor: e.Source})
+	if err != nil || !strings.Contains(out, "1 rebuilt") {
+		t.Fatalf("refresh: %v\n%s", err, out)
+	}
+	if after := e.Digest(e.Repo + ":1.6"); after == before {
+		t.Fatal("the refresh did not move the line tag")
+	}
+	if _, err := Verify(ctx, VerifyRequest{Image: e.Repo + ":1.6", Key: pub, SourceRef: "refs/tags/v1.6.2"}); err != nil {
+		t.Errorf("the refreshed image does not pass the gate: %v", err)
+	}
+}
