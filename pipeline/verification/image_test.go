@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/patchline/patchline/pipeline/attest"
+	"github.com/patchline/patchline/pipeline/internal/testing/cosigntest"
 	"github.com/patchline/patchline/pipeline/internal/testing/fixture"
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/internal/testing/sigstoretest"
@@ -128,6 +131,7 @@ func (w *world) verify(trust verification.Trust, sourceURI, sourceRef string) (*
 type key struct {
 	signer *signing.Signer
 	trust  verification.Trust
+	pub    []byte
 }
 
 func newKey(t *testing.T) key {
@@ -141,7 +145,7 @@ func newKey(t *testing.T) key {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return key{s, trust}
+	return key{s, trust, pub}
 }
 
 const (
@@ -193,6 +197,20 @@ func TestTamperedImagesAreRefused(t *testing.T) {
 				w.attach(arm64, ours.signer, w.statements[amd64][prov])
 				rep, err := w.verify(ours.trust, "", "")
 				wantRefused(t, rep, err, arm64, "no SLSA provenance", "subject is "+w.platforms[amd64].Digest.String()+" (the linux/amd64 image of this index), not this image")
+				t.Run("cosign agrees", func(t *testing.T) {
+					cosign := cosigntest.New(t)
+					dir := t.TempDir()
+					if err := os.WriteFile(filepath.Join(dir, "cosign.pub"), ours.pub, 0o600); err != nil {
+						t.Fatal(err)
+					}
+					for p, ok := range map[string]bool{amd64: true, arm64: false} {
+						out, err := cosign.Run(dir, nil, "verify-attestation", "--key", "cosign.pub", "--insecure-ignore-tlog=true",
+							"--type", "slsaprovenance1", "--allow-http-registry", w.e.Repo+"@"+w.platforms[p].Digest.String())
+						if (err == nil) != ok {
+							t.Errorf("cosign on %s: err = %v, want success %v\n%s", p, err, ok, out)
+						}
+					}
+				})
 			})
 			t.Run("wrong subject", func(t *testing.T) {
 				// arm64's provenance is signed, but names an image that is
