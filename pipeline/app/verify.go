@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 
+	"github.com/patchline/patchline/pipeline/internal/safetext"
+	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/registry"
 	"github.com/patchline/patchline/pipeline/report"
 	"github.com/patchline/patchline/pipeline/verification"
@@ -96,9 +98,18 @@ func verifyTrust(req VerifyRequest) (verification.Trust, error) {
 // reach it (localhost:5000/app:1.6), is read where module code reaches it.
 func verifyTarget(ctx context.Context, req VerifyRequest) (image string, opts []registry.Option, local string, err error) {
 	image = req.Image
-	ref, err := name.ParseReference(image)
+	repo := image
+	if i := strings.LastIndex(repo, "@"); i >= 0 {
+		repo = repo[:i]
+	} else if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i]
+	}
+	if _, err := policy.ParseRepository(repo); err != nil {
+		return "", nil, "", fmt.Errorf("%w: --image: %v", ErrUsage, err)
+	}
+	ref, err := name.ParseReference(image, name.StrictValidation)
 	if err != nil {
-		return "", nil, "", fmt.Errorf("%w: --image %q is not an image reference (%v); write it like ghcr.io/acme/app:1.6 or ghcr.io/acme/app@sha256:...", ErrUsage, image, err)
+		return "", nil, "", fmt.Errorf("%w: --image %s is not an image reference (%v); write it like ghcr.io/acme/app:1.6 or ghcr.io/acme/app@sha256:...", ErrUsage, safetext.Quote(image), err)
 	}
 	host := ref.Context().RegistryStr()
 	if strings.HasPrefix(image, LocalAddress+"/") && req.StartLocalRegistry != nil {

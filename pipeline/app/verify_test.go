@@ -88,7 +88,9 @@ func TestVerifyArguments(t *testing.T) {
 		"bad regexp":        {VerifyRequest{Image: "ghcr.io/acme/app:1.6", Identity: verification.Identity{SubjectRegexp: "(", Issuer: id.Issuer}, TrustedRoot: sigstoretest.New(t).TrustedRoot}, "not a regular expression"},
 		"not a key":         {VerifyRequest{Image: "ghcr.io/acme/app:1.6", Key: []byte("ssh-ed25519 AAAA")}, "not a PEM public key"},
 		"key, trusted root": {VerifyRequest{Image: "ghcr.io/acme/app:1.6", Key: pub, TrustedRoot: []byte("{}")}, "a key needs none"},
-		"bad reference":     {VerifyRequest{Image: "ghcr.io/Acme/App:1.6", Key: pub}, "not an image reference"},
+		"bad reference":     {VerifyRequest{Image: "ghcr.io/acme/app:1.6:x", Key: pub}, "--image"},
+		"capitals":          {VerifyRequest{Image: "ghcr.io/Acme/App:1.6", Key: pub}, "--image"},
+		"no registry":       {VerifyRequest{Image: "acme/app:1.6", Key: pub}, "--image"},
 		"half credentials":  {VerifyRequest{Image: "ghcr.io/acme/app:1.6", Key: pub, Username: "robot"}, "--username and --password together"},
 		"bad format":        {VerifyRequest{Image: "ghcr.io/acme/app:1.6", Key: pub, Format: "yaml"}, "table or json"},
 	} {

@@ -15,6 +15,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/sign"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/verification"
 )
 
@@ -113,7 +114,7 @@ func NewKeylessSigner(o KeylessOptions) (*Signer, error) {
 	}
 	for name, u := range map[string]string{"Fulcio": o.FulcioURL, "Rekor": o.RekorURL} {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || p.User != nil {
-			return nil, fmt.Errorf("%w: the %s URL %q is not an http(s) URL without credentials, e.g. %s", ErrSigning, name, u, map[string]string{"Fulcio": DefaultFulcioURL, "Rekor": DefaultRekorURL}[name])
+			return nil, fmt.Errorf("%w: the %s URL %s is not an http(s) URL without credentials, e.g. %s", ErrSigning, name, safetext.Quote(safetext.URL(u)), map[string]string{"Fulcio": DefaultFulcioURL, "Rekor": DefaultRekorURL}[name])
 		}
 	}
 	if o.Now == nil {

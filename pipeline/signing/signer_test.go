@@ -308,8 +308,9 @@ func TestKeylessOptions(t *testing.T) {
 	}
 	tok := signing.StaticToken("a.b.c")
 	for _, u := range []string{"fulcio.example.com", "ftp://fulcio.example.com", "https://user:pw@fulcio.example.com"} {
-		if _, err := signing.NewKeylessSigner(signing.KeylessOptions{Token: tok, FulcioURL: u}); !errors.Is(err, signing.ErrSigning) {
-			t.Errorf("Fulcio URL %q: err = %v", u, err)
+		_, err := signing.NewKeylessSigner(signing.KeylessOptions{Token: tok, FulcioURL: u})
+		if !errors.Is(err, signing.ErrSigning) || strings.Contains(fmt.Sprint(err), "user:pw") {
+			t.Errorf("Fulcio URL %q: err = %v; want ErrSigning, without the URL's credentials", u, err)
 		}
 	}
 	if _, err := signing.NewKeylessSigner(signing.KeylessOptions{Token: tok, TrustedRoot: []byte("{}")}); err == nil {

@@ -13,6 +13,8 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/verify"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // inTotoPayloadType is the DSSE payload type of an in-toto statement.
@@ -62,7 +64,7 @@ func VerifyBundle(t Trust, bundleJSON []byte, subject v1.Hash) (*Verified, error
 		if other, err2 := v.Verify(b, verify.NewPolicy(verify.WithoutArtifactUnsafe(), idPolicy)); err2 == nil && other.Statement != nil {
 			got := statementDigests(other)
 			return nil, fmt.Errorf("%w: the %s statement is validly signed, but its subject is %s, not this image",
-				ErrSubject, other.Statement.GetPredicateType(), strings.Join(got, ", "))
+				ErrSubject, safetext.Clip(other.Statement.GetPredicateType()), safetext.Clip(strings.Join(got, ", ")))
 		}
 		return nil, fmt.Errorf("%w: %s", ErrSignature, explainSignatureError(t, err))
 	}
@@ -109,7 +111,7 @@ func parseBundle(b []byte) (*bundle.Bundle, error) {
 		return nil, fmt.Errorf("%w: the bundle holds no DSSE envelope, so it signs no attestation", ErrMalformed)
 	}
 	if pt := env.RawEnvelope().PayloadType; pt != inTotoPayloadType {
-		return nil, fmt.Errorf("%w: the envelope's payload type is %q, not an in-toto statement (%s)", ErrMalformed, pt, inTotoPayloadType)
+		return nil, fmt.Errorf("%w: the envelope's payload type is %s, not an in-toto statement (%s)", ErrMalformed, safetext.Quote(pt), inTotoPayloadType)
 	}
 	return &bun, nil
 }

@@ -9,6 +9,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/patchline/patchline/pipeline/attest"
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/registry"
 )
 
@@ -166,7 +167,7 @@ func checkPlatform(ctx context.Context, refs *attest.Referrers, repo name.Reposi
 		case err != nil:
 			// A bundle whose annotation names no known kind and that does
 			// not verify may be either; say so under both.
-			why := fmt.Sprintf("bundle %s (%s): %v", short(b.Referrer), cmpOr(b.PredicateType, "no predicate type"), err)
+			why := fmt.Sprintf("bundle %s (%s): %v", short(b.Referrer), safetext.Clip(cmpOr(b.PredicateType, "no predicate type")), err)
 			sbomWhy, provWhy = append(sbomWhy, why), append(provWhy, why)
 		case kind == kindSBOM && p.SBOM == nil:
 			p.SBOM = v

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // SourceRef is the source a provenance says the image was built from.
@@ -60,16 +62,16 @@ func ProvenanceSource(predicate json.RawMessage) (SourceRef, error) {
 // slash, and the host in any case.
 func (s SourceRef) Match(uri, ref string) error {
 	if uri != "" && !sameRepository(uri, s.URI) {
-		return fmt.Errorf("%w: the provenance says the image was built from %s, not %s", ErrSource, orNothing(s.URI), uri)
+		return fmt.Errorf("%w: the provenance says the image was built from %s, not %s", ErrSource, orNothing(s.URI), safetext.Clip(uri))
 	}
 	if ref != "" && ref != s.Ref {
 		hint := ""
 		for _, prefix := range []string{"refs/tags/", "refs/heads/"} {
 			if s.Ref == prefix+ref {
-				hint = fmt.Sprintf(" (give the full ref, %s)", s.Ref)
+				hint = fmt.Sprintf(" (give the full ref, %s)", orNothing(s.Ref))
 			}
 		}
-		return fmt.Errorf("%w: the provenance says the image was built from ref %s, not %s%s", ErrSource, orNothing(s.Ref), ref, hint)
+		return fmt.Errorf("%w: the provenance says the image was built from ref %s, not %s%s", ErrSource, orNothing(s.Ref), safetext.Clip(ref), hint)
 	}
 	return nil
 }
@@ -89,9 +91,11 @@ func normalRepository(s string) string {
 	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + path
 }
 
+// orNothing prints a value read from a provenance: whoever signed it chose
+// it, so it is cut to a readable length.
 func orNothing(s string) string {
 	if s == "" {
 		return "(nothing recorded)"
 	}
-	return s
+	return safetext.Clip(s)
 }

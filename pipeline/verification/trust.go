@@ -13,6 +13,8 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // Identity is the CI identity a keyless signature must come from: the
@@ -106,7 +108,7 @@ func IdentityTrust(id Identity, material root.TrustedMaterial) (Trust, error) {
 	}
 	for _, re := range []string{id.SubjectRegexp, id.IssuerRegexp} {
 		if _, err := regexp.Compile(re); err != nil {
-			return Trust{}, fmt.Errorf("%w: %q is not a regular expression: %v", ErrUsage, re, err)
+			return Trust{}, fmt.Errorf("%w: %s is not a regular expression: %v", ErrUsage, safetext.Quote(re), err)
 		}
 	}
 	ci, err := verify.NewShortCertificateIdentity(id.Issuer, id.IssuerRegexp, id.Subject, id.SubjectRegexp)
