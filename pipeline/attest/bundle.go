@@ -64,6 +64,9 @@ func BundleArtifact(bundle []byte, predicateType string) (Artifact, error) {
 type AttachedBundle struct {
 	// Referrer is the artifact manifest holding the bundle.
 	Referrer v1.Hash
+	// Descriptor is the referrer as the subject's referrers list shows it,
+	// what Settle keeps listed.
+	Descriptor v1.Descriptor
 	// PredicateType is what the referrer's annotation claims the bundle
 	// signs. It is unsigned: only the verified statement says what it is.
 	PredicateType string
@@ -102,7 +105,7 @@ func (r *Referrers) Bundles(ctx context.Context, repo name.Repository, subject v
 		if err != nil {
 			return nil, fmt.Errorf("reading the Sigstore bundle of referrer %s of %s: %w", d.Digest, subject, err)
 		}
-		out = append(out, AttachedBundle{Referrer: d.Digest, PredicateType: pt, Content: content})
+		out = append(out, AttachedBundle{Referrer: d.Digest, Descriptor: d, PredicateType: pt, Content: content})
 	}
 	return out, nil
 }

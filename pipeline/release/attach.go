@@ -10,6 +10,7 @@ import (
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/publish"
 	"github.com/patchline/patchline/pipeline/registry"
+	"github.com/patchline/patchline/pipeline/signing"
 )
 
 // wanted is one kind of referrer each platform image must have.
@@ -42,9 +43,9 @@ func wantedReferrers(p *policy.Policy) []wanted {
 // back after a pause and repaired until it holds.
 //
 // When the policy signs, the statements are attached as Sigstore bundles
-// by in.Signer, which reads every one back before the step returns: the
-// floating tags that publish moves next then point at an image whose
-// signed attestations are in place.
+// by in.Signer, settled with the rest, and every bundle is read back
+// before the step returns: the floating tags that publish moves next then
+// point at an image whose signed attestations are in place.
 func (prod *Product) ReferrersAttach(in Inputs) publish.AttachFunc {
 	want := wantedReferrers(in.Policy)
 	signed := in.Policy.Attestations.Signed()
@@ -97,19 +98,24 @@ func (prod *Product) ReferrersAttach(in Inputs) publish.AttachFunc {
 				}
 				listed = append(listed, a.Descriptor)
 			}
+			var signedBundles []attest.AttachedBundle
+			if signed {
+				if signedBundles, err = in.Signer.Ensure(ctx, refs, r, prod.signedAttestations(in, pi), in.now()); err != nil {
+					return nil, err
+				}
+				for _, b := range signedBundles {
+					listed = append(listed, b.Descriptor)
+				}
+			}
 			if _, err := refs.Settle(ctx, r, subject, listed); err != nil {
 				return nil, fmt.Errorf("checking the referrers of %s@%s: %w", repo, subject.Digest, err)
+			}
+			if err := signing.ReadBack(ctx, refs, r, subject.Digest, signedBundles); err != nil {
+				return nil, err
 			}
 			for _, d := range listed {
 				out = append(out, d.Digest.String())
 			}
-		}
-		if signed {
-			digests, err := in.Signer.Attach(ctx, refs, r, prod.signedAttestations(in), in.now())
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, digests...)
 		}
 		return out, nil
 	}

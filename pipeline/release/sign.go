@@ -33,11 +33,11 @@ func signerHint(mode policy.Signing) string {
 	return "the cosign key: --signing-key file:cosign.key --signing-password env:COSIGN_PASSWORD"
 }
 
-// signedAttestations lists the statements of every platform image that the
+// signedAttestations lists the statements of one platform image that the
 // referrers layout carries as signed Sigstore bundles: the SBOM statement
 // and the SLSA provenance. Each statement is made only if the signer finds
 // no bundle it stands behind already attached.
-func (prod *Product) signedAttestations(in Inputs) []signing.Attestation {
+func (prod *Product) signedAttestations(in Inputs, pi PlatformImage) []signing.Attestation {
 	var out []signing.Attestation
 	var pts []string
 	if in.Policy.Attestations.SBOM != policy.SBOMNone {
@@ -46,18 +46,16 @@ func (prod *Product) signedAttestations(in Inputs) []signing.Attestation {
 	if in.Policy.Attestations.Provenance {
 		pts = append(pts, attest.PredicateSLSAProvenanceV1)
 	}
-	for _, pi := range prod.Platforms {
-		d := pi.Descriptor
-		subject := v1.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
-		for _, pt := range pts {
-			out = append(out, signing.Attestation{
-				Subject:       subject,
-				PredicateType: pt,
-				Statement: func(ctx context.Context) ([]byte, error) {
-					return prod.statement(ctx, d, pt)
-				},
-			})
-		}
+	d := pi.Descriptor
+	subject := v1.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
+	for _, pt := range pts {
+		out = append(out, signing.Attestation{
+			Subject:       subject,
+			PredicateType: pt,
+			Statement: func(ctx context.Context) ([]byte, error) {
+				return prod.statement(ctx, d, pt)
+			},
+		})
 	}
 	return out
 }

@@ -411,9 +411,12 @@ func isReferrerRead(method, path string) bool {
 	return method == http.MethodGet && (strings.Contains(path, "/referrers/") || strings.Contains(path, "/manifests/sha256-"))
 }
 
-// Between the last write of the signed attestations and the first floating
-// tag, every bundle is read back from the registry: as many bundle
-// downloads as statements signed (2 platforms × SBOM and provenance).
+// Every bundle is read back from the registry after it was written and its
+// referrers list settled, before any tag that moves is written: each
+// platform's two bundles are downloaded after that platform's last write,
+// so the last platform's after the last write of all, and all four
+// between the dated tag and the first tag that moves (on a first release
+// nothing else downloads a bundle).
 func TestSignedAttestationsAreReadBackBeforeFloatingTags(t *testing.T) {
 	for _, impl := range []regtest.Impl{regtest.GGCR(), regtest.GGCRNoReferrers()} {
 		t.Run(impl.Name, func(t *testing.T) {
@@ -423,30 +426,43 @@ func TestSignedAttestationsAreReadBackBeforeFloatingTags(t *testing.T) {
 				t.Fatal(err)
 			}
 			log := k.Server.Log()
-			floating := -1
+			dated, moving := -1, -1
 			for i, r := range log {
-				if r.Method == http.MethodPut && (strings.HasSuffix(r.Path, "/manifests/1.6") || strings.HasSuffix(r.Path, "/manifests/latest")) {
-					floating = i
-					break
+				if r.Method != http.MethodPut {
+					continue
+				}
+				switch {
+				case strings.HasSuffix(r.Path, "/manifests/1.6.0-20260204"):
+					dated = i
+				// The tags that move: line, latest, and the exact tag, which
+				// this policy's refreshes move.
+				case moving < 0 && (strings.HasSuffix(r.Path, "/manifests/1.6") || strings.HasSuffix(r.Path, "/manifests/latest") || strings.HasSuffix(r.Path, "/manifests/1.6.0")):
+					moving = i
 				}
 			}
-			if floating < 0 {
-				t.Fatal("no floating tag was written")
+			if dated < 0 || moving < dated {
+				t.Fatalf("dated tag at %d, first tag that moves at %d", dated, moving)
 			}
 			lastWrite := -1
-			for i := range floating {
+			for i := range moving {
 				if log[i].Kind == registry.KindPutManifest || log[i].Kind == registry.KindBlobUpload {
 					lastWrite = i
 				}
 			}
-			blobs := 0
-			for _, r := range log[lastWrite+1 : floating] {
-				if r.Kind == registry.KindGetBlob {
-					blobs++
+			count := func(from, to int) int {
+				n := 0
+				for _, r := range log[from:to] {
+					if r.Kind == registry.KindGetBlob {
+						n++
+					}
 				}
+				return n
 			}
-			if blobs < 4 {
-				t.Errorf("%d bundle downloads between the last attestation write and the first floating tag; want the 4 bundles read back", blobs)
+			if n := count(lastWrite+1, moving); n < 2 {
+				t.Errorf("%d bundle downloads after the last attestation write; want the last platform's 2 bundles read back", n)
+			}
+			if n := count(dated+1, moving); n < 4 {
+				t.Errorf("%d bundle downloads before the first tag that moves; want all 4 read back", n)
 			}
 		})
 	}

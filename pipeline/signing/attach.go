@@ -24,17 +24,17 @@ type Attestation struct {
 	Statement func(ctx context.Context) ([]byte, error)
 }
 
-// Attach makes sure each attestation is attached to its image in repo as a
-// Sigstore bundle that s stands behind, then reads every one back. It
-// returns the referrer digests, in the order of atts.
+// Ensure makes sure each attestation is attached to its image in repo as a
+// Sigstore bundle that s stands behind, and returns those bundles in the
+// order of atts.
 //
 // A bundle already attached that verifies against s's trust (the same key,
 // or the same CI identity) is kept; otherwise the statement is signed and
-// attached. Then every image's referrers are listed again and each
-// bundle's content compared with what was kept or attached: only then does
-// the caller move floating tags. An error leaves whatever was attached in
-// place; running Attach again finishes the job.
-func (s *Signer) Attach(ctx context.Context, refs *attest.Referrers, repo name.Repository, atts []Attestation, created time.Time) ([]string, error) {
+// attached. The caller then settles the referrers list (attest.Referrers.
+// Settle, with the bundles' descriptors) and reads the bundles back
+// (ReadBack) before it relies on them. An error leaves whatever was
+// attached in place; running Ensure again finishes the job.
+func (s *Signer) Ensure(ctx context.Context, refs *attest.Referrers, repo name.Repository, atts []Attestation, created time.Time) ([]attest.AttachedBundle, error) {
 	kept := make([]attest.AttachedBundle, len(atts))
 	for i, a := range atts {
 		b, err := s.ensure(ctx, refs, repo, a, created)
@@ -43,14 +43,7 @@ func (s *Signer) Attach(ctx context.Context, refs *attest.Referrers, repo name.R
 		}
 		kept[i] = b
 	}
-	out := make([]string, len(atts))
-	for i, a := range atts {
-		if err := readBack(ctx, refs, repo, a, kept[i]); err != nil {
-			return nil, err
-		}
-		out[i] = kept[i].Referrer.String()
-	}
-	return out, nil
+	return kept, nil
 }
 
 // ensure returns the bundle of a that is attached, attaching one if needed.
@@ -65,6 +58,7 @@ func (s *Signer) ensure(ctx context.Context, refs *attest.Referrers, repo name.R
 			return attest.AttachedBundle{}, err
 		}
 		if ok && v.PredicateType == a.PredicateType {
+			b.PredicateType = a.PredicateType
 			return b, nil
 		}
 	}
@@ -84,21 +78,33 @@ func (s *Signer) ensure(ctx context.Context, refs *attest.Referrers, repo name.R
 	if err != nil {
 		return attest.AttachedBundle{}, fmt.Errorf("attaching the signed %s statement to %s@%s: %w", a.PredicateType, repo, a.Subject.Digest, err)
 	}
-	return attest.AttachedBundle{Referrer: res.Descriptor.Digest, PredicateType: a.PredicateType, Content: bundle}, nil
+	return attest.AttachedBundle{Referrer: res.Descriptor.Digest, Descriptor: res.Descriptor, PredicateType: a.PredicateType, Content: bundle}, nil
 }
 
-// readBack lists the image's bundles again and finds the one kept, with
-// the same content: the registry serves what the deploy gate will read.
-func readBack(ctx context.Context, refs *attest.Referrers, repo name.Repository, a Attestation, kept attest.AttachedBundle) error {
-	have, err := refs.Bundles(ctx, repo, a.Subject.Digest, a.PredicateType)
-	if err != nil {
-		return fmt.Errorf("reading back the signed attestations of %s@%s: %w", repo, a.Subject.Digest, err)
+// ReadBack lists subject's bundles in repo again and finds every one of
+// kept, with the same content: the registry serves what the deploy gate
+// will read. It returns an error wrapping ErrReadBack naming the first
+// bundle missing.
+func ReadBack(ctx context.Context, refs *attest.Referrers, repo name.Repository, subject v1.Hash, kept []attest.AttachedBundle) error {
+	if len(kept) == 0 {
+		return nil
 	}
-	for _, b := range have {
-		if b.Referrer == kept.Referrer && bytes.Equal(b.Content, kept.Content) {
-			return nil
+	have, err := refs.Bundles(ctx, repo, subject, "")
+	if err != nil {
+		return fmt.Errorf("reading back the signed attestations of %s@%s: %w", repo, subject, err)
+	}
+	for _, k := range kept {
+		found := false
+		for _, b := range have {
+			if b.Referrer == k.Referrer && bytes.Equal(b.Content, k.Content) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("%w: the signed %s statement %s is not among the referrers of %s@%s (%d bundles listed)",
+				ErrReadBack, k.PredicateType, k.Referrer, repo, subject, len(have))
 		}
 	}
-	return fmt.Errorf("%w: the signed %s statement %s is not among the referrers of %s@%s (%d bundles listed)",
-		ErrReadBack, a.PredicateType, kept.Referrer, repo, a.Subject.Digest, len(have))
+	return nil
 }
