@@ -11,6 +11,8 @@
 //	daggerbuild  the Dagger builder, the syft scanner, the local registry service
 //	ocitar       reading the OCI layout a Dagger build exports
 //	attest       SBOM checks, SLSA provenance, the referrers and in-index layouts
+//	signing      signing statements as Sigstore bundles, with a cosign key or keyless
+//	verification the deploy gate: signed SBOM and provenance on every platform image
 //	publish      writing content and tags in the order that keeps readers safe
 //	release      the release and edge flows
 //	refresh      the weekly refresh and the check of every supported line
@@ -22,8 +24,10 @@
 //
 // Code that only tests use lives under internal/testing: in-process
 // registries with faults (regtest), a Builder that runs without an engine
-// (layerbuild), a scanner for its images (testscan) and whole test worlds
-// (fixture). Only daggerbuild imports dagger.io/dagger; imports_test.go
-// keeps it that way, keeps internal/testing out of what the module
-// compiles, and keeps heavy libraries out of it too.
+// (layerbuild), a scanner for its images (testscan), whole test worlds
+// (fixture), a private Sigstore (sigstoretest) and the cosign CLI
+// (cosigntest). Only daggerbuild imports dagger.io/dagger, and only signing
+// and verification import the Sigstore libraries; imports_test.go keeps it
+// that way, keeps internal/testing out of what the module compiles, and
+// keeps heavy libraries out of it too.
 package pipeline
