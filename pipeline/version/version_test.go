@@ -2,6 +2,7 @@ package version
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -113,6 +114,49 @@ func TestFromTagsPolicyDatedMatcher(t *testing.T) {
 	set := FromTags([]string{"1.6.0", "1.6.0-r20260204"}, isDated)
 	if len(set.Releases) != 1 || set.Releases[0].String() != "1.6.0" {
 		t.Errorf("releases = %v; the policy's dated tag was taken as a release", set.Releases)
+	}
+}
+
+// A set names the tag each release was found under, whichever order the
+// tags were listed in, and counts every tag it was made from.
+func TestSetTagAndCount(t *testing.T) {
+	tags := []string{"v1.6.0", "1.6.2", "1.6.0", "latest", "1.6.0-20260204"}
+	for _, order := range [][]string{tags, {tags[4], tags[3], tags[2], tags[1], tags[0]}} {
+		set := FromTags(order, nil)
+		for v, want := range map[string]string{"1.6.0": "v1.6.0", "1.6.2": "1.6.2"} {
+			parsed, err := Parse(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := set.Tag(parsed); !ok || got != want {
+				t.Errorf("%v: Tag(%s) = %q, %v; want %q", order, v, got, ok, want)
+			}
+		}
+		missing, _ := Parse("1.7.0")
+		if got, ok := set.Tag(missing); ok {
+			t.Errorf("Tag(1.7.0) = %q for a version never tagged", got)
+		}
+		if set.Count() != len(tags) {
+			t.Errorf("Count = %d; want %d", set.Count(), len(tags))
+		}
+	}
+}
+
+// The union of two sets holds what one set of all their tags holds.
+func TestSetUnion(t *testing.T) {
+	git := []string{"v1.6.0", "1.5.9", "nightly"}
+	registry := []string{"1.6.0", "1.6.1", "1.6.0-20260204", "latest"}
+	got := FromTags(git, nil).Union(FromTags(registry, nil))
+	want := FromTags(append(append([]string{}, git...), registry...), nil)
+	if fmt.Sprint(got.Releases) != fmt.Sprint(want.Releases) {
+		t.Errorf("releases = %v; want %v", got.Releases, want.Releases)
+	}
+	if len(got.Ignored) != len(want.Ignored) || got.Count() != want.Count() {
+		t.Errorf("ignored %v, count %d; want %v, %d", got.Ignored, got.Count(), want.Ignored, want.Count())
+	}
+	v, _ := Parse("1.6.0")
+	if tag, _ := got.Tag(v); tag != "v1.6.0" {
+		t.Errorf("Tag(1.6.0) = %q; want v1.6.0", tag)
 	}
 }
 
