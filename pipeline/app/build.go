@@ -15,12 +15,15 @@ import (
 	"strings"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/registry"
 	"github.com/patchline/patchline/pipeline/release"
+	"github.com/patchline/patchline/pipeline/version"
 )
 
 // Version is patchline's own version, recorded as the builder in
@@ -83,62 +86,63 @@ type BuildRequest struct {
 
 var fullCommit = regexp.MustCompile(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
 
-// inputs checks a request and turns it into release inputs. Everything that
-// can be wrong with the arguments is found here, before any registry is
-// written to.
-func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Policy, string, error) {
-	var in release.Inputs
+// prepared is a command's request turned into typed values: every
+// argument is parsed here, once, and nothing below parses it again.
+type prepared struct {
+	in release.Inputs
+	// released are the versions the git tags name, each with its tag.
+	released version.Set
+	// local is the local registry's host:port when images go there.
+	local string
+}
+
+// prepare checks a request and turns it into release inputs. Everything
+// that can be wrong with the arguments is found here, before any registry
+// is written to.
+func prepare(ctx context.Context, req BuildRequest) (prepared, error) {
+	var out prepared
 	p, err := LoadPolicy(req.Policy)
 	if err != nil {
-		return in, nil, "", err
+		return out, err
 	}
 	day, err := Day(req.Date, req.Now)
 	if err != nil {
-		return in, nil, "", err
+		return out, err
 	}
-	if err := policy.CheckPlatforms("--platform", req.Platforms); err != nil {
-		return in, nil, "", fmt.Errorf("%w: %v", ErrUsage, err)
+	platforms, err := parsePlatforms(req.Platforms)
+	if err != nil {
+		return out, err
 	}
 	signer, err := newSigner(req.Signing, p)
 	if err != nil {
-		return in, nil, "", err
+		return out, err
 	}
 	args, err := build.ParseArgs(req.BuildArgs)
 	if err != nil {
-		return in, nil, "", fmt.Errorf("%w: %v", ErrUsage, err)
+		return out, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	if req.Source.Commit != "" && !fullCommit.MatchString(req.Source.Commit) {
-		return in, nil, "", fmt.Errorf("%w: source commit %s is not a full lowercase commit id", ErrUsage, safetext.Quote(req.Source.Commit))
+		return out, fmt.Errorf("%w: source commit %s is not a full lowercase commit id", ErrUsage, safetext.Quote(req.Source.Commit))
 	}
 	src := req.Source
 	src.URL, err = PublicURL(src.URL)
 	if err != nil {
-		return in, nil, "", err
+		return out, err
 	}
-	repos := p.Repositories
-	if len(req.Images) > 0 {
-		repos = nil
-		for _, img := range req.Images {
-			r, err := policy.ParseRepository(img)
-			if err != nil {
-				return in, nil, "", fmt.Errorf("%w: --image: %v", ErrUsage, err)
-			}
-			if slices.Contains(repos, r) {
-				return in, nil, "", fmt.Errorf("%w: --image %s is given twice (as %s); give each repository once", ErrUsage, safetext.Quote(img), r)
-			}
-			repos = append(repos, r)
-		}
+	repos, err := repositories(p, req.Images)
+	if err != nil {
+		return out, err
 	}
 	opts := timeoutOptions(req)
 	if req.Password != "" || req.Username != "" {
 		if req.Password == "" || req.Username == "" {
-			return in, nil, "", fmt.Errorf("%w: give --username and --password together (the password as a secret, e.g. --password env:REGISTRY_TOKEN)", ErrUsage)
+			return out, fmt.Errorf("%w: give --username and --password together (the password as a secret, e.g. --password env:REGISTRY_TOKEN)", ErrUsage)
 		}
 		if len(repos) == 0 {
-			return in, nil, "", fmt.Errorf("%w: --username and --password are for an image repository; give --image too", ErrUsage)
+			return out, fmt.Errorf("%w: --username and --password are for an image repository; give --image too", ErrUsage)
 		}
 		if err := registry.CheckUsername(req.Username); err != nil {
-			return in, nil, "", fmt.Errorf("%w: --username: %v", ErrUsage, err)
+			return out, fmt.Errorf("%w: --username: %v", ErrUsage, err)
 		}
 		for _, host := range hosts(repos) {
 			opts = append(opts, registry.WithCredentials(host, req.Username, req.Password))
@@ -146,25 +150,24 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 	}
 	cfgOpts, err := dockerConfigOptions(req.DockerConfig)
 	if err != nil {
-		return in, nil, "", err
+		return out, err
 	}
 	opts = append(opts, cfgOpts...)
-	local := ""
 	if len(repos) == 0 {
 		if req.StartLocalRegistry == nil {
-			return in, nil, "", fmt.Errorf("%w: no image repository: give --image or list repositories in the policy", release.ErrNoRepository)
+			return out, fmt.Errorf("%w: no image repository: give --image or list repositories in the policy", release.ErrNoRepository)
 		}
-		local, err = req.StartLocalRegistry(ctx)
+		out.local, err = req.StartLocalRegistry(ctx)
 		if err != nil {
-			return in, nil, "", err
+			return out, err
 		}
-		repos = []string{local + "/" + LocalRepository}
-		host, _, _ := strings.Cut(local, "/")
+		repos = []string{out.local + "/" + LocalRepository}
+		host, _, _ := strings.Cut(out.local, "/")
 		opts = append(opts, registry.WithInsecure(host))
 	}
 	client, err := registry.New(opts...)
 	if err != nil {
-		return in, nil, "", err
+		return out, err
 	}
 	clock := req.Clock
 	if clock == nil {
@@ -178,18 +181,18 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 		// A CI run's URL, recorded in public provenance.
 		invocation = safetext.URL(invocation)
 	}
-	version := req.PatchlineVersion
-	if version == "" {
-		version = Version
+	patchline := req.PatchlineVersion
+	if patchline == "" {
+		patchline = Version
 	}
 	dockerfile := req.Dockerfile
 	if dockerfile == "" {
 		dockerfile = "Dockerfile"
 	}
 	if err := checkSourcePath(dockerfile); err != nil {
-		return in, nil, "", fmt.Errorf("%w: --dockerfile %v", ErrUsage, err)
+		return out, fmt.Errorf("%w: --dockerfile %v", ErrUsage, err)
 	}
-	in = release.Inputs{
+	out.in = release.Inputs{
 		Policy:           p,
 		Registry:         client,
 		Builder:          req.Builder,
@@ -198,18 +201,56 @@ func inputs(ctx context.Context, req BuildRequest) (release.Inputs, *policy.Poli
 		Dockerfile:       dockerfile,
 		Target:           req.Target,
 		BuildArgs:        args,
-		Platforms:        req.Platforms,
+		Platforms:        platforms,
 		Source:           src,
 		Date:             day,
 		Clock:            clock,
-		PatchlineVersion: version,
+		PatchlineVersion: patchline,
 		Tools:            req.Tools,
 		InvocationID:     invocation,
 		DryRun:           req.DryRun,
 		Settle:           req.Settle,
 		Signer:           signer,
 	}
-	return in, p, local, nil
+	out.released = version.FromTags(req.GitTags, p.IsDatedTag)
+	return out, nil
+}
+
+// parsePlatforms parses --platform: the platforms to build instead of
+// the policy's (none given: the policy's).
+func parsePlatforms(given []string) ([]v1.Platform, error) {
+	if err := policy.CheckPlatforms("--platform", given); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	var out []v1.Platform
+	for _, s := range given {
+		p, err := build.ParsePlatform(s)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --platform %v", ErrUsage, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// repositories are the image repositories a build goes to: --image, each
+// in its canonical form, or else the policy's.
+func repositories(p *policy.Policy, images []string) ([]string, error) {
+	if len(images) == 0 {
+		return p.Repositories, nil
+	}
+	var repos []string
+	for _, img := range images {
+		r, err := policy.ParseRepository(img)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --image: %v", ErrUsage, err)
+		}
+		if slices.Contains(repos, r) {
+			return nil, fmt.Errorf("%w: --image %s is given twice (as %s); give each repository once", ErrUsage, safetext.Quote(img), r)
+		}
+		repos = append(repos, r)
+	}
+	return repos, nil
 }
 
 // authClient is a registry client with the request's credentials, for

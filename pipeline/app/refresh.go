@@ -67,18 +67,19 @@ func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, chec
 			return "", err
 		}
 	}
-	in, p, local, err := inputs(ctx, req)
+	pre, err := prepare(ctx, req)
 	if err != nil {
 		return "", err
 	}
-	defer localNames(local, &out, &err)
+	defer localNames(pre.local, &out, &err)
+	in, p := pre.in, pre.in.Policy
 	table, err := baseEOLTable(req.Policy, p.BaseEOL.Overrides)
 	if err != nil {
 		return "", err
 	}
 	rep, runErr := refresh.Run(ctx, refresh.Request{
 		Inputs:    in,
-		GitTags:   req.GitTags,
+		Released:  pre.released,
 		SourceFor: opts.SourceFor,
 		Lines:     opts.Lines,
 		Force:     opts.Force,
@@ -93,7 +94,7 @@ func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, chec
 	if rep == nil {
 		return "", explain(runErr, req)
 	}
-	rendered, err := report.Render(format, report.RefreshView{Report: rep, Local: localRepository(local)})
+	rendered, err := report.Render(format, report.RefreshView{Report: rep, Local: localRepository(pre.local)})
 	if err != nil {
 		return "", err
 	}
@@ -147,14 +148,14 @@ func Rollback(ctx context.Context, req BuildRequest, line, to string) (out strin
 	if line == "" {
 		return "", fmt.Errorf("%w: give the line to roll back, e.g. --line 1.6", ErrUsage)
 	}
-	in, _, local, err := inputs(ctx, req)
+	pre, err := prepare(ctx, req)
 	if err != nil {
 		return "", err
 	}
-	defer localNames(local, &out, &err)
-	rep, err := rollback.Run(ctx, rollback.Request{Inputs: in, GitTags: req.GitTags, Line: line, To: to})
+	defer localNames(pre.local, &out, &err)
+	rep, err := rollback.Run(ctx, rollback.Request{Inputs: pre.in, Released: pre.released, Line: line, To: to})
 	if err != nil {
 		return "", explain(err, req)
 	}
-	return report.Render(format, report.RollbackView{Report: rep, Local: localRepository(local)})
+	return report.Render(format, report.RollbackView{Report: rep, Local: localRepository(pre.local)})
 }

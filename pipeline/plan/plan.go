@@ -79,6 +79,44 @@ type Plan struct {
 	Tags     []Tag      `json:"tags"`
 	Withheld []Withheld `json:"withheld,omitempty"`
 	Notes    []string   `json:"notes,omitempty"`
+
+	// datedBase is the dated tag's unsuffixed name; Against picks the
+	// name the tag is written under.
+	datedBase string
+}
+
+// existsNote is the note of an immutable exact tag that already exists.
+const existsNote = "exists; publishing other content under it is refused"
+
+// Against returns the plan as it stands against the tags that exist
+// (existing, with the digests that were read) for the image with digest
+// ("" before it is built). It settles what depends on the registry and
+// nothing else: which tags exist, the name of the dated tag (written once:
+// a second build on the same day takes the next free suffix, a re-run of
+// the same image keeps its tag) and the note of an immutable exact tag
+// that exists. The tags, their roles and order, and what is withheld were
+// decided when the plan was made. p is not changed.
+func (p *Plan) Against(existing Existing, digest string) (*Plan, error) {
+	out := *p
+	out.Tags = slices.Clone(p.Tags)
+	for i := range out.Tags {
+		t := &out.Tags[i]
+		switch {
+		case t.Role == policy.RoleDated:
+			name, note, err := dated(p.datedBase, existing, digest)
+			if err != nil {
+				return nil, err
+			}
+			t.Name, t.Note = name, note
+		case t.Role == policy.RoleExact && t.Immutable:
+			t.Note = ""
+			if _, ok := existing[t.Name]; ok {
+				t.Note = existsNote
+			}
+		}
+		_, t.Exists = existing[t.Name]
+	}
+	return &out, nil
 }
 
 // Names returns the tag names in publishing order.

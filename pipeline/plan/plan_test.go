@@ -9,6 +9,7 @@ import (
 
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/tagname"
+	"github.com/patchline/patchline/pipeline/version"
 )
 
 var day = time.Date(2026, 2, 4, 9, 30, 0, 0, time.UTC)
@@ -99,10 +100,10 @@ func TestContracts(t *testing.T) {
 			var err error
 			switch tt.kind {
 			case KindRelease:
-				pl, err = ForRelease(p, ReleaseInput{Version: tt.version, Released: tt.released, Date: day})
+				pl, err = ForRelease(p, ReleaseInput{Version: mustVersion(t, tt.version), Released: releasesOf(p, tt.released), Date: day})
 			case KindRefresh:
 				var rp *RefreshPlan
-				rp, err = ForRefresh(p, RefreshInput{Released: tt.released, Date: day})
+				rp, err = ForRefresh(p, RefreshInput{Released: releasesOf(p, tt.released), Date: day})
 				if err == nil {
 					pl = rp.Lines[0].Plan
 				}
@@ -124,7 +125,8 @@ func TestContracts(t *testing.T) {
 
 func TestReleasePatchOnSameLine(t *testing.T) {
 	// Releasing 0.3.4 when 0.3.3 exists moves the line and the aliases.
-	pl, err := ForRelease(preset(t, "stable-line"), ReleaseInput{Version: "v0.3.4", Released: []string{"v0.3.3", "v0.3.4", "v0.2.9"}, Date: day})
+	p := preset(t, "stable-line")
+	pl, err := ForRelease(p, ReleaseInput{Version: mustVersion(t, "v0.3.4"), Released: releasesOf(p, []string{"v0.3.3", "v0.3.4", "v0.2.9"}), Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +137,7 @@ func TestReleasePatchOnSameLine(t *testing.T) {
 
 func TestReleasePatchOfOlderLine(t *testing.T) {
 	p := custom(t, "version: 1\ntags:\n  major: \"{major}\"\n")
-	pl, err := ForRelease(p, ReleaseInput{Version: "1.5.4", Released: []string{"1.6.2", "1.6.0", "1.5.3"}, Date: day})
+	pl, err := ForRelease(p, ReleaseInput{Version: mustVersion(t, "1.5.4"), Released: releasesOf(p, []string{"1.6.2", "1.6.0", "1.5.3"}), Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +154,8 @@ func TestReleasePatchOfOlderLine(t *testing.T) {
 
 func TestReleaseOlderPatchInLine(t *testing.T) {
 	// 1.6.1 after 1.6.2: nothing floating moves backwards.
-	pl, err := ForRelease(preset(t, "default"), ReleaseInput{Version: "1.6.1", Released: []string{"1.6.2"}, Date: day})
+	p := preset(t, "default")
+	pl, err := ForRelease(p, ReleaseInput{Version: mustVersion(t, "1.6.1"), Released: releasesOf(p, []string{"1.6.2"}), Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +169,8 @@ func TestReleaseOlderPatchInLine(t *testing.T) {
 
 func TestReleasePrerelease(t *testing.T) {
 	for _, name := range policy.PresetNames() {
-		pl, err := ForRelease(preset(t, name), ReleaseInput{Version: "2.0.0-rc.1", Released: []string{"1.6.2"}, Date: day})
+		p := preset(t, name)
+		pl, err := ForRelease(p, ReleaseInput{Version: mustVersion(t, "2.0.0-rc.1"), Released: releasesOf(p, []string{"1.6.2"}), Date: day})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +182,8 @@ func TestReleasePrerelease(t *testing.T) {
 		}
 	}
 	// A later final release of 2.0 still becomes the newest line.
-	pl, err := ForRelease(preset(t, "default"), ReleaseInput{Version: "2.0.0", Released: []string{"1.6.2", "2.0.0-rc.1"}, Date: day})
+	p := preset(t, "default")
+	pl, err := ForRelease(p, ReleaseInput{Version: mustVersion(t, "2.0.0"), Released: releasesOf(p, []string{"1.6.2", "2.0.0-rc.1"}), Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +196,8 @@ func TestDatedTagsAreNotReleases(t *testing.T) {
 	// Registry tags include dated rebuilds of 1.7.0, which parse as
 	// prereleases of 1.7.0. They must not make 1.7 a line or be a release.
 	registryTags := []string{"1.6.0", "1.6.0-20260101", "1.6.0-20260108.1", "1.6", "latest"}
-	pl, err := ForRelease(preset(t, "weekly-refresh"), ReleaseInput{Version: "1.6.1", Released: registryTags, Date: day})
+	p := preset(t, "weekly-refresh")
+	pl, err := ForRelease(p, ReleaseInput{Version: mustVersion(t, "1.6.1"), Released: releasesOf(p, registryTags), Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +208,7 @@ func TestDatedTagsAreNotReleases(t *testing.T) {
 
 func TestZeroXOnlyProject(t *testing.T) {
 	p := custom(t, "version: 1\ntags:\n  major: \"{major}\"\n")
-	pl, err := ForRelease(p, ReleaseInput{Version: "0.3.1", Released: []string{"0.1.0", "0.2.5", "0.3.0"}, Date: day})
+	pl, err := ForRelease(p, ReleaseInput{Version: mustVersion(t, "0.3.1"), Released: releasesOf(p, []string{"0.1.0", "0.2.5", "0.3.0"}), Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,14 +219,14 @@ func TestZeroXOnlyProject(t *testing.T) {
 		t.Errorf("major of 0.x withheld because %q", r)
 	}
 	// An older 0.x line is a separate line: 0.2.6 moves 0.2 but not latest.
-	pl, err = ForRelease(p, ReleaseInput{Version: "0.2.6", Released: []string{"0.2.5", "0.3.1"}, Date: day})
+	pl, err = ForRelease(p, ReleaseInput{Version: mustVersion(t, "0.2.6"), Released: releasesOf(p, []string{"0.2.5", "0.3.1"}), Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := pl.Names(); !reflect.DeepEqual(got, []string{"0.2.6", "0.2"}) {
 		t.Errorf("tags = %v", got)
 	}
-	rp, err := ForRefresh(p, RefreshInput{Released: []string{"0.1.0", "0.2.5", "0.3.1"}, Date: day})
+	rp, err := ForRefresh(p, RefreshInput{Released: releasesOf(p, []string{"0.1.0", "0.2.5", "0.3.1"}), Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +242,7 @@ func TestZeroXOnlyProject(t *testing.T) {
 func TestRefreshSameDateTwice(t *testing.T) {
 	p := preset(t, "stable-line")
 	released := []string{"v0.3.0", "v0.3.1"}
-	first, err := ForRefresh(p, RefreshInput{Released: released, Date: day})
+	first, err := ForRefresh(p, RefreshInput{Released: releasesOf(p, released), Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +250,7 @@ func TestRefreshSameDateTwice(t *testing.T) {
 	for _, tg := range first.Lines[0].Plan.Tags {
 		existing[tg.Name] = "sha256:aaa"
 	}
-	second, err := ForRefresh(p, RefreshInput{Released: released, Existing: existing, Date: day})
+	second, err := ForRefresh(p, RefreshInput{Released: releasesOf(p, released), Existing: existing, Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +259,7 @@ func TestRefreshSameDateTwice(t *testing.T) {
 		t.Errorf("second dated tag = %+v; want 0.3-r20260204.1, immutable, with a note", got)
 	}
 	existing["0.3-r20260204.1"] = "sha256:bbb"
-	third, _ := ForRefresh(p, RefreshInput{Released: released, Existing: existing, Date: day})
+	third, _ := ForRefresh(p, RefreshInput{Released: releasesOf(p, released), Existing: existing, Date: day})
 	if n := third.Lines[0].Plan.Tags[0].Name; n != "0.3-r20260204.2" {
 		t.Errorf("third dated tag = %s", n)
 	}
@@ -278,7 +284,7 @@ support:
     "1.5": 2026-02-04
 `)
 	released := []string{"1.2.9", "1.3.9", "1.4.3", "1.5.1", "1.5.0", "1.6.0", "1.7.0-rc.1"}
-	rp, err := ForRefresh(p, RefreshInput{Released: released, Date: day})
+	rp, err := ForRefresh(p, RefreshInput{Released: releasesOf(p, released), Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,14 +308,14 @@ support:
 	if got := rp.Lines[1].Plan.Names(); !reflect.DeepEqual(got, []string{"1.5.1-20260204", "1.5"}) {
 		t.Errorf("1.5 refresh tags = %v (latest belongs to 1.6)", got)
 	}
-	only, err := ForRefresh(p, RefreshInput{Released: released, Date: day, Only: []string{"1.5"}})
+	only, err := ForRefresh(p, RefreshInput{Released: releasesOf(p, released), Date: day, Only: []string{"1.5"}})
 	if err != nil || len(only.Lines) != 1 || only.Lines[0].Line.String() != "1.5" {
 		t.Errorf("--line 1.5: %v %v", only, err)
 	}
-	if _, err := ForRefresh(p, RefreshInput{Released: released, Date: day, Only: []string{"1.9"}}); err == nil || !strings.Contains(err.Error(), "known lines: 1.6, 1.5") {
+	if _, err := ForRefresh(p, RefreshInput{Released: releasesOf(p, released), Date: day, Only: []string{"1.9"}}); err == nil || !strings.Contains(err.Error(), "known lines: 1.6, 1.5") {
 		t.Errorf("--line 1.9: %v", err)
 	}
-	if _, err := ForRefresh(p, RefreshInput{Released: []string{"latest"}, Date: day}); err == nil || !strings.Contains(err.Error(), "no release versions") {
+	if _, err := ForRefresh(p, RefreshInput{Released: releasesOf(p, []string{"latest"}), Date: day}); err == nil || !strings.Contains(err.Error(), "no release versions") {
 		t.Errorf("no releases: %v", err)
 	}
 }
@@ -325,7 +331,8 @@ func TestReleaseOfUnsupportedLine(t *testing.T) {
 		{"constraint", "version: 1\nsupport:\n  constraint: \">= 0.3.0\"\ntags:\n  aliases: [stable, latest]\n", "0.2.9", `0.2.9 does not satisfy the support constraint ">= 0.3.0"`, []string{"0.2.8", "0.3.1"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			pl, err := ForRelease(custom(t, tt.policy), ReleaseInput{Version: tt.version, Released: tt.released, Date: day})
+			p := custom(t, tt.policy)
+			pl, err := ForRelease(p, ReleaseInput{Version: mustVersion(t, tt.version), Released: releasesOf(p, tt.released), Date: day})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -378,12 +385,12 @@ func TestDuplicatesRemovedAndOrderDeterministic(t *testing.T) {
 	// The line template renders the same tag as an edge-free alias would;
 	// here line and major coincide for a policy that names them the same.
 	p := custom(t, "version: 1\ntags:\n  major: \"v{major}\"\n  line: \"{major}.{minor}\"\n  aliases: [latest, stable]\n")
-	a, err := ForRelease(p, ReleaseInput{Version: "3.1.0", Released: []string{"3.0.0"}, Date: day})
+	a, err := ForRelease(p, ReleaseInput{Version: mustVersion(t, "3.1.0"), Released: releasesOf(p, []string{"3.0.0"}), Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 20; i++ {
-		b, _ := ForRelease(p, ReleaseInput{Version: "3.1.0", Released: []string{"3.0.0"}, Date: day})
+		b, _ := ForRelease(p, ReleaseInput{Version: mustVersion(t, "3.1.0"), Released: releasesOf(p, []string{"3.0.0"}), Date: day})
 		if !reflect.DeepEqual(a, b) {
 			t.Fatal("plan is not deterministic")
 		}
@@ -402,7 +409,7 @@ func TestDuplicatesRemovedAndOrderDeterministic(t *testing.T) {
 }
 
 func TestImmutableExistingNoted(t *testing.T) {
-	pl, err := ForRelease(preset(t, "stable-line"), ReleaseInput{Version: "0.3.0", Existing: Existing{"0.3.0": "sha256:x"}, Date: day})
+	pl, err := ForRelease(preset(t, "stable-line"), ReleaseInput{Version: mustVersion(t, "0.3.0"), Existing: Existing{"0.3.0": "sha256:x"}, Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,14 +419,16 @@ func TestImmutableExistingNoted(t *testing.T) {
 }
 
 func TestNoDate(t *testing.T) {
-	_, err := ForRelease(preset(t, "default"), ReleaseInput{Version: "1.0.0"})
+	_, err := ForRelease(preset(t, "default"), ReleaseInput{Version: mustVersion(t, "1.0.0")})
 	if !errors.Is(err, ErrNoDate) {
 		t.Errorf("missing date: %v", err)
 	}
 }
 
 func TestBadVersion(t *testing.T) {
-	_, err := ForRelease(preset(t, "default"), ReleaseInput{Version: "1.6.0+build.1", Date: day})
+	// The planner takes versions parsed where they enter (app); the parse
+	// refuses build metadata, so no such version reaches a plan.
+	_, err := version.Parse("1.6.0+build.1")
 	if err == nil || !strings.Contains(err.Error(), "build metadata") {
 		t.Errorf("build metadata: %v", err)
 	}
@@ -444,7 +453,7 @@ func TestTagCollisions(t *testing.T) {
 		{weekly, "1.6.0-2026", false},
 		{weekly, "1.6.0", false},
 	} {
-		_, err := ForRelease(tc.p, ReleaseInput{Version: tc.version, Date: day})
+		_, err := ForRelease(tc.p, ReleaseInput{Version: mustVersion(t, tc.version), Date: day})
 		if got := errors.Is(err, ErrTagCollision); got != tc.refused {
 			t.Errorf("%s %s: err = %v, refused %v", tc.p.Source, tc.version, err, tc.refused)
 		}
@@ -457,5 +466,52 @@ func TestTagCollisions(t *testing.T) {
 		if got := errors.Is(err, ErrTagCollision); got != refused {
 			t.Errorf("edge %s: err = %v, refused %v", branch, err, refused)
 		}
+	}
+}
+
+// A plan is decided once, before the registry is read; Against then gives
+// the same plan as planning with the tags that exist and the image's
+// digest would have: dated suffixes, reuse, Exists flags and notes.
+func TestAgainstEqualsPlanningWithTheTags(t *testing.T) {
+	p := preset(t, "weekly-refresh")
+	strict := preset(t, "stable-line")
+	existing := Existing{"1.6.1-20260204": "sha256:aaa", "1.6.1-20260204.1": "sha256:bbb", "1.6.1": "", "latest": "sha256:ccc", "0.3.0": "sha256:x"}
+	for _, digest := range []string{"", "sha256:bbb", "sha256:new"} {
+		in := ReleaseInput{Version: mustVersion(t, "1.6.1"), Released: releasesOf(p, []string{"v1.6.0"}), Date: day}
+		decided, err := ForRelease(p, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Existing, in.Digest = existing, digest
+		want, err := ForRelease(p, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := decided.Against(existing, digest); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("release, digest %q: Against = %+v, %v; want %+v", digest, got, err, want)
+		}
+		rp, err := ForRefresh(p, RefreshInput{Released: releasesOf(p, []string{"v1.6.1"}), Date: day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lp := rp.Lines[0]
+		want, err = ForRefreshLine(p, rp.Known, lp.LineInfo, existing, day, digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := lp.Plan.Against(existing, digest); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("refresh, digest %q: Against = %+v, %v; want %+v", digest, got, err, want)
+		}
+	}
+	exact, err := ForRelease(strict, ReleaseInput{Version: mustVersion(t, "0.3.0"), Date: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := exact.Against(existing, "")
+	if err != nil || !got.Tags[0].Exists || got.Tags[0].Note != existsNote {
+		t.Errorf("immutable exact tag that exists: %+v, %v", got.Tags[0], err)
+	}
+	if back, _ := got.Against(nil, ""); back.Tags[0].Exists || back.Tags[0].Note != "" || exact.Tags[0].Exists {
+		t.Errorf("Against kept what the tags said before: %+v (the plan itself: %+v)", back.Tags[0], exact.Tags[0])
 	}
 }

@@ -11,9 +11,8 @@ import (
 
 // RefreshInput is what a refresh plan is computed from.
 type RefreshInput struct {
-	// Released are the tags that tell which versions exist (see
-	// ReleaseInput.Released).
-	Released []string
+	// Released are the versions that exist (see ReleaseInput.Released).
+	Released version.Set
 	// Existing are the tags already in the primary repository.
 	Existing Existing
 	// Date is the refresh date; it renders {date}.
@@ -28,6 +27,10 @@ type RefreshPlan struct {
 	Date    string            `json:"date"`
 	Lines   []LinePlan        `json:"lines"`
 	Ignored []version.Ignored `json:"ignored_tags,omitempty"`
+	// Known is every line the released versions make, refreshed or not,
+	// with its status: a line's floating tags depend on the other lines
+	// (latest follows the newest supported one).
+	Known Lines `json:"-"`
 }
 
 // LinePlan is one line's refresh: its status and, for supported lines, the
@@ -39,14 +42,14 @@ type LinePlan struct {
 
 // ForRefresh plans a refresh of every supported line (or of the lines in
 // in.Only). Lines past EOL or outside the support scope are listed with
-// their reason and no plan.
+// their reason and no plan. Each line's plan is decided here, once; Against
+// gives it for the tags that exist when the line is published.
 func ForRefresh(p *policy.Policy, in RefreshInput) (*RefreshPlan, error) {
 	date, err := checkDate(in.Date)
 	if err != nil {
 		return nil, err
 	}
-	set := version.FromTags(in.Released, p.IsDatedTag)
-	lines := ComputeLines(p, set.Releases, in.Date)
+	lines := ComputeLines(p, in.Released.Releases, in.Date)
 	only := map[version.Line]bool{}
 	for _, s := range in.Only {
 		l, err := version.ParseLine(s)
@@ -58,7 +61,7 @@ func ForRefresh(p *policy.Policy, in RefreshInput) (*RefreshPlan, error) {
 		}
 		only[l] = true
 	}
-	rp := &RefreshPlan{Policy: p.Source, Date: date, Ignored: set.Ignored}
+	rp := &RefreshPlan{Policy: p.Source, Date: date, Ignored: in.Released.Ignored, Known: lines}
 	for _, info := range lines.All {
 		if len(only) > 0 && !only[info.Line] {
 			continue
@@ -73,7 +76,7 @@ func ForRefresh(p *policy.Policy, in RefreshInput) (*RefreshPlan, error) {
 		rp.Lines = append(rp.Lines, lp)
 	}
 	if len(rp.Lines) == 0 {
-		return nil, fmt.Errorf("no release versions found among %d tags; tag releases as MAJOR.MINOR.PATCH (e.g. v1.6.0)", len(in.Released))
+		return nil, fmt.Errorf("no release versions found among %d tags; tag releases as MAJOR.MINOR.PATCH (e.g. v1.6.0)", in.Released.Count())
 	}
 	return rp, nil
 }
@@ -89,7 +92,7 @@ func ForRefreshLine(p *policy.Policy, lines Lines, info LineInfo, existing Exist
 	}
 	v := info.Newest
 	pl := &Plan{Kind: KindRefresh, Policy: p.Source, Version: v.String(), Line: info.Line.String(), Date: date}
-	b := newBuilder(pl, existing)
+	b := newBuilder(pl, nil)
 	vals := Values(v, p.Tags.DateFormat.Format(day))
 	if p.Refresh.Exact {
 		exact, err := p.Tags.Exact.Render(vals)
@@ -99,7 +102,7 @@ func ForRefreshLine(p *policy.Policy, lines Lines, info LineInfo, existing Exist
 		b.add(Tag{Name: exact, Role: policy.RoleExact})
 	}
 	if !p.Tags.Dated.IsZero() {
-		if err := addDated(b, p, vals, existing, digest); err != nil {
+		if err := addDated(b, p, vals); err != nil {
 			return nil, err
 		}
 	}
@@ -113,7 +116,7 @@ func ForRefreshLine(p *policy.Policy, lines Lines, info LineInfo, existing Exist
 	if err := checkCollisions(p, pl); err != nil {
 		return nil, err
 	}
-	return pl, nil
+	return pl.Against(existing, digest)
 }
 
 // Supported returns the lines of the plan that will be refreshed.

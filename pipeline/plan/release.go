@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/patchline/patchline/pipeline/policy"
@@ -11,12 +12,12 @@ import (
 
 // ReleaseInput is what a release plan is computed from.
 type ReleaseInput struct {
-	// Version is the version being released, e.g. "v1.6.0".
-	Version string
-	// Released are the tags that tell which versions exist: the git tags
-	// of the source and/or the registry's tags. Tags that are not release
-	// versions (dated tags included) are ignored.
-	Released []string
+	// Version is the version being released.
+	Version version.Version
+	// Released are the versions that exist, from the git tags of the
+	// source and/or the registry's tags (see version.FromTags: tags that
+	// are not release versions, dated tags included, are not in it).
+	Released version.Set
 	// Existing are the tags already in the primary repository.
 	Existing Existing
 	// Date is the build date; it renders {date}.
@@ -36,35 +37,33 @@ type ReleaseInput struct {
 // moves no floating tag; the major tag follows the newest line of its
 // major (never for 0.x); aliases such as latest follow the newest
 // supported line only.
+//
+// The plan is decided once; Against gives it for the tags that exist
+// when it is published, as ForRelease does for in.Existing and in.Digest.
 func ForRelease(p *policy.Policy, in ReleaseInput) (*Plan, error) {
-	v, err := version.Parse(in.Version)
-	if err != nil {
-		return nil, err
+	v := in.Version
+	if v.IsZero() {
+		return nil, fmt.Errorf("%w: the version is empty; give one such as 1.6.0 or v1.6.0", version.ErrInvalid)
 	}
 	date, err := checkDate(in.Date)
 	if err != nil {
 		return nil, err
 	}
-	set := version.FromTags(in.Released, p.IsDatedTag)
-	releases := set.Releases
+	releases := slices.Clone(in.Released.Releases)
 	if !containsVersion(releases, v) {
 		releases = append(releases, v)
 	}
 	lines := ComputeLines(p, releases, in.Date)
 
 	pl := &Plan{Kind: KindRelease, Policy: p.Source, Version: v.String(), Line: v.Line().String(), Date: date}
-	b := newBuilder(pl, in.Existing)
+	b := newBuilder(pl, nil)
 	vals := Values(v, p.Tags.DateFormat.Format(in.Date))
 
 	exact, err := p.Tags.Exact.Render(vals)
 	if err != nil {
 		return nil, fmt.Errorf("tags.exact: %w", err)
 	}
-	t := Tag{Name: exact, Role: policy.RoleExact, Immutable: p.IsImmutable(policy.RoleExact)}
-	if _, ok := in.Existing[exact]; ok && t.Immutable {
-		t.Note = "exists; publishing other content under it is refused"
-	}
-	b.add(t)
+	b.add(Tag{Name: exact, Role: policy.RoleExact, Immutable: p.IsImmutable(policy.RoleExact)})
 
 	if v.IsPrerelease() {
 		why := fmt.Sprintf("%s is a prerelease; prereleases get only their exact tag", v)
@@ -83,11 +82,11 @@ func ForRelease(p *policy.Policy, in ReleaseInput) (*Plan, error) {
 		if err := checkCollisions(p, pl); err != nil {
 			return nil, err
 		}
-		return pl, nil
+		return pl.Against(in.Existing, in.Digest)
 	}
 
 	if p.Release.Dated && !p.Tags.Dated.IsZero() {
-		if err := addDated(b, p, vals, in.Existing, in.Digest); err != nil {
+		if err := addDated(b, p, vals); err != nil {
 			return nil, err
 		}
 	}
@@ -98,7 +97,7 @@ func ForRelease(p *policy.Policy, in ReleaseInput) (*Plan, error) {
 	if err := checkCollisions(p, pl); err != nil {
 		return nil, err
 	}
-	return pl, nil
+	return pl.Against(in.Existing, in.Digest)
 }
 
 func containsVersion(vs []version.Version, v version.Version) bool {
@@ -110,16 +109,15 @@ func containsVersion(vs []version.Version, v version.Version) bool {
 	return false
 }
 
-func addDated(b *builder, p *policy.Policy, vals tagname.Values, existing Existing, digest string) error {
+// addDated plans the dated tag under its unsuffixed name; Against picks
+// the name it is written under.
+func addDated(b *builder, p *policy.Policy, vals tagname.Values) error {
 	base, err := p.Tags.Dated.Render(vals)
 	if err != nil {
 		return fmt.Errorf("tags.dated: %w", err)
 	}
-	name, note, err := dated(base, existing, digest)
-	if err != nil {
-		return err
-	}
-	b.add(Tag{Name: name, Role: policy.RoleDated, Immutable: true, Note: note})
+	b.plan.datedBase = base
+	b.add(Tag{Name: base, Role: policy.RoleDated, Immutable: true})
 	return nil
 }
 

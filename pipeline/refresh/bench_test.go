@@ -58,7 +58,8 @@ func BenchmarkNoopRefresh(b *testing.B) {
 			var heads, gets, uploads float64
 			for i := 0; i < b.N; i++ {
 				before := e.Server.Counts()
-				rep, err := refresh.Run(ctx, refresh.Request{Inputs: e.Inputs(allLines), GitTags: tags, SourceFor: e.Source})
+				in := e.Inputs(allLines)
+				rep, err := refresh.Run(ctx, refresh.Request{Inputs: in, Released: fixture.Released(in.Policy, tags), SourceFor: e.Source})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -93,8 +94,9 @@ func BenchmarkFleetWithLatency(b *testing.B) {
 	var ratio float64
 	for i := 0; i < b.N; i++ {
 		before := e.Server.Counts()
+		in := e.Inputs(allLines)
 		start := time.Now()
-		if _, err := refresh.Run(ctx, refresh.Request{Inputs: e.Inputs(allLines), GitTags: tags, SourceFor: e.Source, Parallel: parallel}); err != nil {
+		if _, err := refresh.Run(ctx, refresh.Request{Inputs: in, Released: fixture.Released(in.Policy, tags), SourceFor: e.Source, Parallel: parallel}); err != nil {
 			b.Fatal(err)
 		}
 		took := time.Since(start)
@@ -118,9 +120,10 @@ func BenchmarkRebaseVersusRebuild(b *testing.B) {
 			e.Release(e.Inputs(policy), "v1.6.2", []string{"v1.6.2"})
 			e.PushBase(b, "2")
 			before := e.Server.Counts()
+			in := e.Inputs(policy)
 			b.StartTimer()
 			start := time.Now()
-			rep, err := refresh.Run(ctx, refresh.Request{Inputs: e.Inputs(policy), GitTags: []string{"v1.6.2"}, SourceFor: e.Source})
+			rep, err := refresh.Run(ctx, refresh.Request{Inputs: in, Released: fixture.Released(in.Policy, []string{"v1.6.2"}), SourceFor: e.Source})
 			took := time.Since(start)
 			if err != nil || rep.Rebuilt != 1 {
 				b.Fatalf("%s: %v %+v", strategy, err, rep)

@@ -14,9 +14,11 @@ import (
 )
 
 // refreshLine rebuilds (or rebases) one stale line and publishes its
-// refresh tags. When a run that stopped part-way today already published
-// this line's build on the current base, that image is finished instead.
-func refreshLine(ctx context.Context, req Request, res *release.Resolver, lines plan.Lines, info plan.LineInfo, lr *LineReport, existing plan.Existing) error {
+// refresh tags, the plan the line got when the refresh was decided. When a
+// run that stopped part-way today already published this line's build on
+// the current base, that image is finished instead.
+func refreshLine(ctx context.Context, req Request, res *release.Resolver, lp plan.LinePlan, lr *LineReport, existing plan.Existing) error {
+	info := lp.LineInfo
 	b := release.Build{Kind: attest.KindRefresh, Version: info.Newest.String()}
 	in, err := lineInputs(ctx, req, info)
 	if err != nil {
@@ -43,10 +45,7 @@ func refreshLine(ctx context.Context, req Request, res *release.Resolver, lines 
 	if err != nil {
 		return err
 	}
-	replan := func(existing plan.Existing, digest string) (*plan.Plan, error) {
-		return plan.ForRefreshLine(in.Policy, lines, info, existing, in.Date, digest)
-	}
-	out, err := release.PublishProduct(ctx, in, b, prod, existing, replan, false)
+	out, err := release.PublishProduct(ctx, in, b, prod, existing, lp.Plan.Against, false)
 	lr.Notes = append(lr.Notes, out.Notes...)
 	if err != nil {
 		return err
@@ -69,18 +68,14 @@ func refreshLine(ctx context.Context, req Request, res *release.Resolver, lines 
 // (by a run that stopped part-way, or lost to another run) to the line's
 // current image: manifest PUTs only, no build. The image's attestations
 // are checked first, and attached where missing, as for any publish.
-func repairLine(ctx context.Context, req Request, lines plan.Lines, info plan.LineInfo, lr *LineReport) error {
-	b := release.Build{Kind: attest.KindRefresh, Version: info.Newest.String()}
-	in, err := lineInputs(ctx, req, info)
+func repairLine(ctx context.Context, req Request, lp plan.LinePlan, lr *LineReport) error {
+	b := release.Build{Kind: attest.KindRefresh, Version: lp.Newest.String()}
+	in, err := lineInputs(ctx, req, lp.LineInfo)
 	if err != nil {
 		return err
 	}
-	full, err := plan.ForRefreshLine(in.Policy, lines, info, nil, in.Date, lr.Published)
-	if err != nil {
-		return err
-	}
-	pl := *full
-	pl.Tags = full.Floating()
+	pl := *lp.Plan
+	pl.Tags = lp.Plan.Floating()
 	prod, err := release.Adopt(ctx, in, b, in.Repositories[0], lr.Published)
 	if err != nil {
 		return err
@@ -107,7 +102,7 @@ func repairLine(ctx context.Context, req Request, lines plan.Lines, info plan.Li
 // names whether it is rebuilt, rebased or finished.
 func lineInputs(ctx context.Context, req Request, info plan.LineInfo) (release.Inputs, error) {
 	in := req.Inputs
-	tag, ok := gitTagOf(req.GitTags, info.Newest)
+	tag, ok := req.Released.Tag(info.Newest)
 	if !ok {
 		return in, fmt.Errorf("no git tag for %s", info.Newest)
 	}

@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
@@ -48,8 +47,9 @@ type Request struct {
 	// Dockerfile settings, date and clock. Builder and Source are set per
 	// line from SourceFor.
 	Inputs release.Inputs
-	// GitTags are the source repository's tags: the released versions.
-	GitTags []string
+	// Released are the versions the source repository's tags name (see
+	// version.FromTags), with the tag each was released under.
+	Released version.Set
 	// SourceFor returns the source of a release tag.
 	SourceFor SourceFunc
 	// Lines limits the refresh to these lines ("1.6"); empty means all.
@@ -75,12 +75,10 @@ func Run(ctx context.Context, req Request) (*Report, error) {
 	}
 	start := in.Registry.Counter().Counts()
 	p := in.Policy
-	rp, err := plan.ForRefresh(p, plan.RefreshInput{Released: req.GitTags, Date: in.Date, Only: req.Lines})
+	rp, err := plan.ForRefresh(p, plan.RefreshInput{Released: req.Released, Date: in.Date, Only: req.Lines})
 	if err != nil {
 		return nil, err
 	}
-	set := version.FromTags(req.GitTags, p.IsDatedTag)
-	lines := plan.ComputeLines(p, set.Releases, in.Date)
 	rep := &Report{Policy: p.Source, Date: rp.Date, Repository: in.Repositories[0], CheckOnly: req.CheckOnly, Strategy: p.Refresh.Strategy}
 	res := release.NewResolver(in.Registry)
 
@@ -118,7 +116,7 @@ func Run(ctx context.Context, req Request) (*Report, error) {
 			continue
 		}
 		if lr.Status == StatusSkipped && len(lr.Behind) > 0 {
-			if err := repairLine(ctx, req, lines, lp.LineInfo, lr); err != nil {
+			if err := repairLine(ctx, req, lp, lr); err != nil {
 				lr.fail(err)
 			}
 			continue
@@ -136,7 +134,7 @@ func Run(ctx context.Context, req Request) (*Report, error) {
 				continue
 			}
 		}
-		if err := refreshLine(ctx, req, res, lines, lp.LineInfo, lr, existing); err != nil {
+		if err := refreshLine(ctx, req, res, lp, lr, existing); err != nil {
 			lr.fail(err)
 		}
 	}
@@ -184,7 +182,7 @@ func check(ctx context.Context, req Request, res *release.Resolver, lp plan.Line
 		break
 	}
 	if m == nil {
-		tag, ok := gitTagOf(req.GitTags, lp.Newest)
+		tag, ok := req.Released.Tag(lp.Newest)
 		if !ok {
 			tag = lp.Newest.String()
 		}
@@ -315,19 +313,4 @@ func short(d string) string {
 		return d[:19]
 	}
 	return d
-}
-
-// gitTagOf finds the git tag a version was released under.
-func gitTagOf(tags []string, v version.Version) (string, bool) {
-	var found []string
-	for _, t := range tags {
-		if pv, err := version.Parse(t); err == nil && pv.Compare(v) == 0 {
-			found = append(found, t)
-		}
-	}
-	sort.Strings(found)
-	if len(found) == 0 {
-		return "", false
-	}
-	return found[len(found)-1], true
 }

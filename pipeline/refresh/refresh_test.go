@@ -46,7 +46,8 @@ func (w *world) inputs() release.Inputs {
 }
 
 func (w *world) refresh(mod ...func(*refresh.Request)) (*refresh.Report, error) {
-	req := refresh.Request{Inputs: w.inputs(), GitTags: w.gitTags, SourceFor: w.e.Source}
+	in := w.inputs()
+	req := refresh.Request{Inputs: in, Released: fixture.Released(in.Policy, w.gitTags), SourceFor: w.e.Source}
 	for _, m := range mod {
 		m(&req)
 	}

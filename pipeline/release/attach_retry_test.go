@@ -13,6 +13,7 @@ import (
 	"github.com/patchline/patchline/pipeline/internal/testing/fixture"
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/release"
+	"github.com/patchline/patchline/pipeline/version"
 )
 
 // afterTag matches the requests of one method on one path that come after
@@ -54,7 +55,7 @@ func TestAttestationUploadFaultsAreRetried(t *testing.T) {
 					e := fixture.New(t, impl)
 					fault.Match = afterTag("1.6.0", step.method, step.path)
 					in := e.Server.Inject(fault)
-					rep, err := release.Release(ctx, e.Inputs("default"), "1.6.0", nil)
+					rep, err := release.Release(ctx, e.Inputs("default"), fixture.Version(t, "1.6.0"), version.Set{})
 					if err != nil {
 						t.Fatalf("%s %s with %+v: %v", step.method, step.path, fault, err)
 					}

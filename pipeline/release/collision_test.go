@@ -9,6 +9,7 @@ import (
 	"github.com/patchline/patchline/pipeline/plan"
 	"github.com/patchline/patchline/pipeline/release"
 	"github.com/patchline/patchline/pipeline/tagname"
+	"github.com/patchline/patchline/pipeline/version"
 )
 
 // A release whose exact tag spells a dated tag of the policy
@@ -19,7 +20,7 @@ import (
 func TestVersionSpellingADatedTagRefused(t *testing.T) {
 	e := fixture.New(t, regtest.GGCR())
 	in := e.Inputs("weekly-refresh")
-	if _, err := release.Release(ctx, in, "1.6.0", nil); err != nil {
+	if _, err := release.Release(ctx, in, fixture.Version(t, "1.6.0"), version.Set{}); err != nil {
 		t.Fatal(err)
 	}
 	dated := e.Digest(e.Repo + ":1.6.0-20260204")
@@ -28,13 +29,13 @@ func TestVersionSpellingADatedTagRefused(t *testing.T) {
 	}
 	before := e.Server.Counts()
 	for _, v := range []string{"1.6.0-20260204", "v1.6.0-20260204", "1.6.0-20260204.1", "1.7.0-20991231"} {
-		_, err := release.Release(ctx, in, v, nil)
+		_, err := release.Release(ctx, in, fixture.Version(t, v), version.Set{})
 		if !errors.Is(err, plan.ErrTagCollision) {
 			t.Errorf("release %s: err = %v, want ErrTagCollision", v, err)
 		}
 	}
 	in.DryRun = true
-	if _, err := release.Release(ctx, in, "1.6.0-20260204", nil); !errors.Is(err, plan.ErrTagCollision) {
+	if _, err := release.Release(ctx, in, fixture.Version(t, "1.6.0-20260204"), version.Set{}); !errors.Is(err, plan.ErrTagCollision) {
 		t.Errorf("a dry run plans it: %v", err)
 	}
 	in.DryRun = false

@@ -29,10 +29,11 @@ func releasesAtOnce(t *testing.T, e *fixture.Env, policy string, gitTags []strin
 		in.Settle = concurrentSettle
 		b, src, _ := e.Source(ctx, "v"+v)
 		in.Builder, in.Source = b, src
+		ver, released := fixture.Version(t, v), fixture.Released(in.Policy, gitTags)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			reps[i], errs[i] = release.Release(ctx, in, v, gitTags)
+			reps[i], errs[i] = release.Release(ctx, in, ver, released)
 		}()
 	}
 	wg.Wait()

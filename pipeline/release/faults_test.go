@@ -15,6 +15,7 @@ import (
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/registry"
 	"github.com/patchline/patchline/pipeline/release"
+	"github.com/patchline/patchline/pipeline/version"
 )
 
 var writes = regtest.OfKind(registry.KindPutManifest, registry.KindBlobUpload)
@@ -177,7 +178,7 @@ func TestFaultAtEveryWriteThenRerun(t *testing.T) {
 				in.InvocationID = invocation
 				b, src, _ := e.Source(ctx, "v"+v)
 				in.Builder, in.Source = b, src
-				return release.Release(ctx, in, v, tags)
+				return release.Release(ctx, in, fixture.Version(t, v), fixture.Released(in.Policy, tags))
 			}
 			clean.Server.ResetCounts()
 			if _, err := rel(clean, "1.6.0", "test-run", []string{"v1.6.0"}); err != nil {
@@ -247,7 +248,7 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 	e.Server.Inject(regtest.Fault{Match: writes, Nth: 3, Status: http.StatusTooManyRequests, RetryAfter: "7"})
 	e.Server.Inject(regtest.Fault{Match: regtest.Route("PUT", `/manifests/latest$`), Status: http.StatusServiceUnavailable})
 	e.Server.Inject(regtest.Fault{Match: regtest.OfKind(registry.KindHeadManifest), Nth: 2, Reset: true})
-	rep, err := release.Release(ctx, e.Inputs("weekly-refresh"), "1.6.0", nil)
+	rep, err := release.Release(ctx, e.Inputs("weekly-refresh"), fixture.Version(t, "1.6.0"), version.Set{})
 	if err != nil {
 		t.Fatal(err)
 	}

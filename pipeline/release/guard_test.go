@@ -49,7 +49,7 @@ func TestAnImageWithoutItsAttestationsGetsNoTag(t *testing.T) {
 			e := fixture.New(t, regtest.GGCR())
 			in := e.Inputs("version: 1\nplatforms: [linux/amd64]\ntags:\n  aliases: [stable, latest]\nattestations:\n  layouts: " + layouts + "\n")
 			in.Builder = platformless{e.Builder}
-			_, err := release.Release(ctx, in, "v0.3.1", []string{"v0.3.1"})
+			_, err := release.Release(ctx, in, fixture.Version(t, "v0.3.1"), fixture.Released(in.Policy, []string{"v0.3.1"}))
 			if !errors.Is(err, release.ErrUnattested) {
 				t.Fatalf("release of an image without attestations: %v", err)
 			}
@@ -71,8 +71,8 @@ func TestAnImageWithoutItsAttestationsGetsNoTag(t *testing.T) {
 func TestEveryPlatformOfASinglePlatformReleaseIsAttested(t *testing.T) {
 	e := fixture.New(t, regtest.GGCR())
 	in := e.Inputs("stable-line")
-	in.Platforms = []string{"linux/amd64"}
-	rep, err := release.Release(ctx, in, "v0.3.1", []string{"v0.3.1"})
+	in.Platforms = []v1.Platform{{OS: "linux", Architecture: "amd64"}}
+	rep, err := release.Release(ctx, in, fixture.Version(t, "v0.3.1"), fixture.Released(in.Policy, []string{"v0.3.1"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ type Inputs struct {
 	Target       string
 	BuildArgs    []build.Arg
 	// Platforms override the policy's platforms when set.
-	Platforms []string
+	Platforms []v1.Platform
 	Source    Source
 	// Date renders dated tags; Clock stamps provenance. Neither is read
 	// from the wall clock here.
@@ -94,11 +94,12 @@ type Inputs struct {
 	Signer *signing.Signer
 }
 
+// platforms are the platforms to build: Platforms, or else the policy's.
 func (in Inputs) platforms() ([]v1.Platform, error) {
-	names := in.Policy.Platforms
 	if len(in.Platforms) > 0 {
-		names = in.Platforms
+		return in.Platforms, nil
 	}
+	names := in.Policy.Platforms
 	if err := policy.CheckPlatforms("platform", names); err != nil {
 		return nil, err
 	}

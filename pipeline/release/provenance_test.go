@@ -16,7 +16,7 @@ import (
 func TestProvenanceRecordsTheBasePlatformDigest(t *testing.T) {
 	e := fixture.New(t, regtest.GGCR())
 	in := e.Inputs("version: 1\nattestations:\n  layouts: [index]\n")
-	rep, err := release.Release(ctx, in, "v1.6.0", []string{"v1.6.0"})
+	rep, err := release.Release(ctx, in, fixture.Version(t, "v1.6.0"), fixture.Released(in.Policy, []string{"v1.6.0"}))
 	if err != nil {
 		t.Fatal(err)
 	}

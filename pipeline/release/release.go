@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/patchline/patchline/pipeline/attest"
@@ -37,16 +36,17 @@ type Report struct {
 	Requests registry.Counts `json:"registry_requests"`
 }
 
-// Release publishes version: it plans the tags, finishes an earlier run of
-// the same revision or builds anew, attests and publishes. gitTags are the
-// source repository's tags; the primary repository's tags are added to
-// them, so a release knows about versions published from elsewhere.
+// Release publishes version v: it plans the tags, finishes an earlier run
+// of the same revision or builds anew, attests and publishes. released are
+// the versions the source repository's tags name; the versions tagged in
+// the primary repository are added to them, so a release knows about
+// versions published from elsewhere.
 //
 // An earlier run of the same revision is found under the exact tag or, if
 // it stopped before writing that, under today's dated tag of the version
 // (on the base that is current now); its image is finished rather than a
 // second one built, so a re-run leaves no stray dated tag.
-func Release(ctx context.Context, in Inputs, ver string, gitTags []string) (*Report, error) {
+func Release(ctx context.Context, in Inputs, v version.Version, released version.Set) (*Report, error) {
 	if len(in.Repositories) == 0 {
 		return nil, fmt.Errorf("%w: give --image or list repositories in the policy", ErrNoRepository)
 	}
@@ -59,16 +59,12 @@ func Release(ctx context.Context, in Inputs, ver string, gitTags []string) (*Rep
 	if err != nil {
 		return nil, err
 	}
-	released := append(slices.Clone(gitTags), primaryTags...)
-	pl, err := plan.ForRelease(in.Policy, plan.ReleaseInput{Version: ver, Released: released, Existing: existing, Date: in.Date})
+	released = released.Union(version.FromTags(primaryTags, in.Policy.IsDatedTag))
+	pl, err := plan.ForRelease(in.Policy, plan.ReleaseInput{Version: v, Released: released, Existing: existing, Date: in.Date})
 	if err != nil {
 		return nil, err
 	}
 	rep.Plan = pl
-	v, err := version.Parse(pl.Version)
-	if err != nil {
-		return nil, err
-	}
 	b := Build{Kind: attest.KindRelease, Version: pl.Version}
 	pub, notes, err := findPublished(ctx, in, exactTag(pl))
 	if err != nil {
@@ -101,10 +97,7 @@ func Release(ctx context.Context, in Inputs, ver string, gitTags []string) (*Rep
 	if err != nil {
 		return nil, err
 	}
-	replan := func(existing plan.Existing, digest string) (*plan.Plan, error) {
-		return plan.ForRelease(in.Policy, plan.ReleaseInput{Version: ver, Released: released, Existing: existing, Date: in.Date, Digest: digest})
-	}
-	return rep, finish(ctx, in, rep, b, prod, existing, replan, start, false)
+	return rep, finish(ctx, in, rep, b, prod, existing, pl.Against, start, false)
 }
 
 // exactTag returns the plan's exact tag; a release plan always has one.

@@ -16,6 +16,7 @@ import (
 	"github.com/patchline/patchline/pipeline/internal/testing/fixture"
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/release"
+	"github.com/patchline/patchline/pipeline/version"
 )
 
 var ctx = context.Background()
@@ -25,7 +26,7 @@ func TestReleaseEndToEnd(t *testing.T) {
 		t.Run(impl.Name, func(t *testing.T) {
 			e := fixture.New(t, impl)
 			in := e.Inputs("weekly-refresh")
-			rep, err := release.Release(ctx, in, "v1.6.0", []string{"v1.5.2", "v1.6.0"})
+			rep, err := release.Release(ctx, in, fixture.Version(t, "v1.6.0"), fixture.Released(in.Policy, []string{"v1.5.2", "v1.6.0"}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,13 +161,13 @@ func checkIndexAttestations(t *testing.T, idx v1.ImageIndex) {
 func TestReleaseRerunAdoptsAndWritesNothing(t *testing.T) {
 	e := fixture.New(t, regtest.GGCRNoReferrers())
 	in := e.Inputs("stable-line")
-	first, err := release.Release(ctx, in, "0.3.0", nil)
+	first, err := release.Release(ctx, in, fixture.Version(t, "0.3.0"), version.Set{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	builds := e.Builder.Builds()
 	e.Server.ResetCounts()
-	again, err := release.Release(ctx, in, "0.3.0", nil)
+	again, err := release.Release(ctx, in, fixture.Version(t, "0.3.0"), version.Set{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,13 +186,13 @@ func TestReleaseGuards(t *testing.T) {
 	t.Run("immutable exact tag of another revision", func(t *testing.T) {
 		e := fixture.New(t, regtest.GGCR())
 		in := e.Inputs("stable-line")
-		if _, err := release.Release(ctx, in, "0.3.0", nil); err != nil {
+		if _, err := release.Release(ctx, in, fixture.Version(t, "0.3.0"), version.Set{}); err != nil {
 			t.Fatal(err)
 		}
 		builds := e.Builder.Builds()
 		e.Server.ResetCounts()
 		in.Source.Commit = strings.Repeat("b", 40)
-		_, err := release.Release(ctx, in, "0.3.0", nil)
+		_, err := release.Release(ctx, in, fixture.Version(t, "0.3.0"), version.Set{})
 		if !errors.Is(err, release.ErrImmutable) || !strings.Contains(err.Error(), "0.3.0") {
 			t.Fatalf("err = %v", err)
 		}
@@ -202,7 +203,7 @@ func TestReleaseGuards(t *testing.T) {
 	t.Run("dated collision gets a suffix", func(t *testing.T) {
 		e := fixture.New(t, regtest.Olareg())
 		in := e.Inputs("weekly-refresh")
-		first, err := release.Release(ctx, in, "1.6.0", nil)
+		first, err := release.Release(ctx, in, fixture.Version(t, "1.6.0"), version.Set{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +211,7 @@ func TestReleaseGuards(t *testing.T) {
 		// (weekly-refresh lets the exact tag move): the dated tag is kept.
 		in.Source.Commit = strings.Repeat("c", 40)
 		e.Builder.SetFile("app/run", "#!/bin/sh\necho fixed\n")
-		second, err := release.Release(ctx, in, "1.6.0", nil)
+		second, err := release.Release(ctx, in, fixture.Version(t, "1.6.0"), version.Set{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,11 +222,11 @@ func TestReleaseGuards(t *testing.T) {
 	t.Run("prerelease gets only its exact tag", func(t *testing.T) {
 		e := fixture.New(t, regtest.GGCR())
 		in := e.Inputs("default")
-		if _, err := release.Release(ctx, in, "1.6.2", nil); err != nil {
+		if _, err := release.Release(ctx, in, fixture.Version(t, "1.6.2"), version.Set{}); err != nil {
 			t.Fatal(err)
 		}
 		latest := e.Digest(e.Repo + ":latest")
-		rep, err := release.Release(ctx, in, "2.0.0-rc.1", []string{"v1.6.2"})
+		rep, err := release.Release(ctx, in, fixture.Version(t, "2.0.0-rc.1"), fixture.Released(in.Policy, []string{"v1.6.2"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,12 +237,12 @@ func TestReleaseGuards(t *testing.T) {
 	t.Run("patch of an older line keeps latest", func(t *testing.T) {
 		e := fixture.New(t, regtest.Distribution())
 		in := e.Inputs("default")
-		newest, err := release.Release(ctx, in, "1.6.2", []string{"v1.5.3", "v1.6.2"})
+		newest, err := release.Release(ctx, in, fixture.Version(t, "1.6.2"), fixture.Released(in.Policy, []string{"v1.5.3", "v1.6.2"}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		in.Source.Commit = strings.Repeat("d", 40)
-		older, err := release.Release(ctx, in, "1.5.4", []string{"v1.5.3", "v1.6.2", "v1.5.4"})
+		older, err := release.Release(ctx, in, fixture.Version(t, "1.5.4"), fixture.Released(in.Policy, []string{"v1.5.3", "v1.6.2", "v1.5.4"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,7 +257,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	in := e.Inputs("default")
 	in.DryRun = true
 	e.Server.ResetCounts()
-	rep, err := release.Release(ctx, in, "1.0.0", nil)
+	rep, err := release.Release(ctx, in, fixture.Version(t, "1.0.0"), version.Set{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +288,7 @@ func TestMalformedDockerfileWritesNothing(t *testing.T) {
 	e := fixture.New(t, regtest.GGCR())
 	e.Builder.SetFile("Dockerfile", "FROM ${BASE}\nCOPY app/ /app/\n")
 	e.Server.ResetCounts()
-	_, err := release.Release(ctx, e.Inputs("default"), "1.0.0", nil)
+	_, err := release.Release(ctx, e.Inputs("default"), fixture.Version(t, "1.0.0"), version.Set{})
 	if err == nil || !strings.Contains(err.Error(), "Dockerfile:1") || !strings.Contains(err.Error(), "BASE") {
 		t.Fatalf("err = %v", err)
 	}

@@ -15,7 +15,7 @@ func TestSBOMIsNamedAfterTheImage(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			e := fixture.New(t, regtest.GGCR())
 			in := e.Inputs("version: 1\nattestations:\n  sbom: " + format + "\n  layouts: [index]\n")
-			rep, err := release.Release(ctx, in, "v1.6.0", []string{"v1.6.0"})
+			rep, err := release.Release(ctx, in, fixture.Version(t, "v1.6.0"), fixture.Released(in.Policy, []string{"v1.6.0"}))
 			if err != nil {
 				t.Fatal(err)
 			}

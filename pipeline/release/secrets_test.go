@@ -10,6 +10,7 @@ import (
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/registry"
 	"github.com/patchline/patchline/pipeline/release"
+	"github.com/patchline/patchline/pipeline/version"
 )
 
 const password = "pl-S3cret-Pa55word"
@@ -26,7 +27,7 @@ func TestSecretsStayOutOfReportsProvenanceAndErrors(t *testing.T) {
 		}
 		e.Client = c
 		in := e.Inputs("weekly-refresh")
-		rep, err := release.Release(ctx, in, "1.6.0", nil)
+		rep, err := release.Release(ctx, in, fixture.Version(t, "1.6.0"), version.Set{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +49,7 @@ func TestSecretsStayOutOfReportsProvenanceAndErrors(t *testing.T) {
 		// A wrong password fails with an error that names neither.
 		bad, _ := registry.New(registry.WithCredentials(e.Server.Host, "robot", password+"-wrong"))
 		in.Registry = bad
-		_, err = release.Release(ctx, in, "1.6.1", nil)
+		_, err = release.Release(ctx, in, fixture.Version(t, "1.6.1"), version.Set{})
 		if err == nil {
 			t.Fatal("a wrong password was accepted")
 		}

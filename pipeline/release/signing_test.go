@@ -20,6 +20,7 @@ import (
 	"github.com/patchline/patchline/pipeline/release"
 	"github.com/patchline/patchline/pipeline/signing"
 	"github.com/patchline/patchline/pipeline/verification"
+	"github.com/patchline/patchline/pipeline/version"
 )
 
 // signedPolicy is the weekly-refresh contract with signed attestations.
@@ -130,7 +131,7 @@ func TestSignedReleasePassesTheDeployGate(t *testing.T) {
 	for _, impl := range regtest.All() {
 		t.Run(impl.Name, func(t *testing.T) {
 			k := newKeyed(t, impl)
-			rep, err := release.Release(ctx, k.in, "1.6.0", nil)
+			rep, err := release.Release(ctx, k.in, fixture.Version(t, "1.6.0"), version.Set{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -165,7 +166,7 @@ func TestSignedReleasePassesTheDeployGate(t *testing.T) {
 				}
 			}
 
-			if _, err := release.Release(ctx, k.in, "1.6.0", nil); err != nil {
+			if _, err := release.Release(ctx, k.in, fixture.Version(t, "1.6.0"), version.Set{}); err != nil {
 				t.Fatal(err)
 			}
 			for name, d := range platforms(t, k.Env, k.Repo+":1.6") {
@@ -185,7 +186,7 @@ func TestCosignVerifiesKeySignedRelease(t *testing.T) {
 	for _, impl := range []regtest.Impl{regtest.GGCR(), regtest.Distribution()} {
 		t.Run(impl.Name, func(t *testing.T) {
 			k := newKeyed(t, impl)
-			if _, err := release.Release(ctx, k.in, "1.6.0", nil); err != nil {
+			if _, err := release.Release(ctx, k.in, fixture.Version(t, "1.6.0"), version.Set{}); err != nil {
 				t.Fatal(err)
 			}
 			for name, d := range platforms(t, k.Env, k.Repo+":1.6.0") {
@@ -252,7 +253,7 @@ func keylessTrust(t *testing.T, s *sigstoretest.Sigstore, subject string) verifi
 // refuses it for another; cosign agrees, with the private trusted root.
 func TestKeylessSignedRelease(t *testing.T) {
 	e, in, s := keylessWorld(t, regtest.GGCR())
-	if _, err := release.Release(ctx, in, "1.6.0", nil); err != nil {
+	if _, err := release.Release(ctx, in, fixture.Version(t, "1.6.0"), version.Set{}); err != nil {
 		t.Fatal(err)
 	}
 	if f, r := s.Calls(); f != 1 || r != 4 {
@@ -266,7 +267,7 @@ func TestKeylessSignedRelease(t *testing.T) {
 		t.Errorf("another identity: err = %v", err)
 	}
 	// A re-run keeps what the same identity attached.
-	if _, err := release.Release(ctx, in, "1.6.0", nil); err != nil {
+	if _, err := release.Release(ctx, in, fixture.Version(t, "1.6.0"), version.Set{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, r := s.Calls(); r != 4 {
@@ -296,7 +297,7 @@ func TestKeylessSignedRelease(t *testing.T) {
 func TestSigningFailurePublishesNoFloatingTag(t *testing.T) {
 	e, in, s := keylessWorld(t, regtest.GGCR())
 	s.FailFulcio(http.StatusBadRequest)
-	_, err := release.Release(ctx, in, "1.6.0", nil)
+	_, err := release.Release(ctx, in, fixture.Version(t, "1.6.0"), version.Set{})
 	if !errors.Is(err, signing.ErrSigning) || !strings.Contains(err.Error(), "floating tags were not moved") {
 		t.Fatalf("err = %v, want the signing failure, saying floating tags were not moved", err)
 	}
@@ -306,7 +307,7 @@ func TestSigningFailurePublishesNoFloatingTag(t *testing.T) {
 		}
 	}
 	s.FailFulcio(0)
-	if _, err := release.Release(ctx, in, "1.6.0", nil); err != nil {
+	if _, err := release.Release(ctx, in, fixture.Version(t, "1.6.0"), version.Set{}); err != nil {
 		t.Fatalf("re-run: %v", err)
 	}
 	if _, err := verify(t, e, e.Repo+":latest", keylessTrust(t, s, sigstoretest.Identity(releaseWorkflow))); err != nil {
@@ -320,7 +321,7 @@ func TestSigningPolicyNeedsASigner(t *testing.T) {
 	e := fixture.New(t, regtest.GGCR())
 	in := e.Inputs(signedPolicy("key"))
 	e.Server.ResetCounts()
-	_, err := release.Release(ctx, in, "1.6.0", nil)
+	_, err := release.Release(ctx, in, fixture.Version(t, "1.6.0"), version.Set{})
 	if !errors.Is(err, release.ErrNoSigner) || !strings.Contains(err.Error(), "--signing-key file:cosign.key") {
 		t.Errorf("err = %v, want ErrNoSigner with the arguments to give", err)
 	}
@@ -328,7 +329,7 @@ func TestSigningPolicyNeedsASigner(t *testing.T) {
 		t.Errorf("%d registry requests before refusing", n)
 	}
 	in.DryRun = true
-	if _, err := release.Release(ctx, in, "1.6.0", nil); err != nil {
+	if _, err := release.Release(ctx, in, fixture.Version(t, "1.6.0"), version.Set{}); err != nil {
 		t.Errorf("dry run: %v", err)
 	}
 }
@@ -342,7 +343,7 @@ func TestFaultsDuringSignedReleaseLeaveNoUnsignedFloatingTag(t *testing.T) {
 			key := newSigningKey(t)
 			clean := newKeyed(t, impl, key)
 			clean.Server.ResetCounts()
-			if _, err := release.Release(ctx, clean.in, "1.6.0", nil); err != nil {
+			if _, err := release.Release(ctx, clean.in, fixture.Version(t, "1.6.0"), version.Set{}); err != nil {
 				t.Fatal(err)
 			}
 			// The writes before the attestations (content, the dated tag)
@@ -368,7 +369,7 @@ func TestFaultsDuringSignedReleaseLeaveNoUnsignedFloatingTag(t *testing.T) {
 				t.Helper()
 				k := newKeyed(t, impl, key)
 				k.Server.Inject(f)
-				if _, err := release.Release(ctx, k.in, "1.6.0", nil); err == nil {
+				if _, err := release.Release(ctx, k.in, fixture.Version(t, "1.6.0"), version.Set{}); err == nil {
 					t.Fatalf("%s: the release succeeded although every matching request from it on failed", name)
 				}
 				for _, tg := range floatingTags {
@@ -380,7 +381,7 @@ func TestFaultsDuringSignedReleaseLeaveNoUnsignedFloatingTag(t *testing.T) {
 					}
 				}
 				k.Server.ClearFaults()
-				if _, err := release.Release(ctx, k.in, "1.6.0", nil); err != nil {
+				if _, err := release.Release(ctx, k.in, fixture.Version(t, "1.6.0"), version.Set{}); err != nil {
 					t.Fatalf("%s: re-run: %v", name, err)
 				}
 				for _, tg := range append(floatingTags, "1.6.0") {
@@ -422,7 +423,7 @@ func TestSignedAttestationsAreReadBackBeforeFloatingTags(t *testing.T) {
 		t.Run(impl.Name, func(t *testing.T) {
 			k := newKeyed(t, impl)
 			k.Server.ResetCounts()
-			if _, err := release.Release(ctx, k.in, "1.6.0", nil); err != nil {
+			if _, err := release.Release(ctx, k.in, fixture.Version(t, "1.6.0"), version.Set{}); err != nil {
 				t.Fatal(err)
 			}
 			log := k.Server.Log()

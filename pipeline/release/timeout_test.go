@@ -11,6 +11,7 @@ import (
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/registry"
 	"github.com/patchline/patchline/pipeline/release"
+	"github.com/patchline/patchline/pipeline/version"
 )
 
 // A registry that stops answering at a write ends the release with
@@ -19,7 +20,7 @@ import (
 func TestReleaseThroughAWriteThatNeverAnswers(t *testing.T) {
 	clean := fixture.New(t, regtest.GGCRNoReferrers())
 	clean.Server.ResetCounts()
-	rep, err := release.Release(ctx, clean.Inputs("weekly-refresh"), "1.6.0", nil)
+	rep, err := release.Release(ctx, clean.Inputs("weekly-refresh"), fixture.Version(t, "1.6.0"), version.Set{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,13 +51,13 @@ func TestReleaseThroughAWriteThatNeverAnswers(t *testing.T) {
 		f := regtest.Timeout(writes)
 		f.Nth = k
 		e.Server.Inject(f)
-		_, err = release.Release(ctx, in, "1.6.0", nil)
+		_, err = release.Release(ctx, in, fixture.Version(t, "1.6.0"), version.Set{})
 		if !errors.Is(err, registry.ErrTimeout) || !strings.Contains(err.Error(), "registry "+e.Server.Host) {
 			t.Fatalf("write %d: err = %v, want ErrTimeout naming the registry", k, err)
 		}
 		checkNoUnattestedFloatingTag(t, e, floatingTags)
 		e.Server.ClearFaults()
-		again, err := release.Release(ctx, in, "1.6.0", nil)
+		again, err := release.Release(ctx, in, fixture.Version(t, "1.6.0"), version.Set{})
 		if err != nil {
 			t.Fatalf("write %d: re-run: %v", k, err)
 		}

@@ -33,8 +33,10 @@ var (
 
 // Request is one rollback.
 type Request struct {
-	Inputs  release.Inputs
-	GitTags []string
+	Inputs release.Inputs
+	// Released are the versions the source repository's tags name (see
+	// version.FromTags).
+	Released version.Set
 	// Line is the line whose floating tags move, e.g. "1.6".
 	Line string
 	// To is the target: a tag (typically a dated tag) or a digest.
@@ -66,8 +68,7 @@ func Run(ctx context.Context, req Request) (*Report, error) {
 	if req.To == "" {
 		return nil, fmt.Errorf("give the build to roll back to with --to, e.g. --to %s-20260204 (a dated tag) or --to sha256:<digest>", line)
 	}
-	set := version.FromTags(req.GitTags, in.Policy.IsDatedTag)
-	lines := plan.ComputeLines(in.Policy, set.Releases, in.Date)
+	lines := plan.ComputeLines(in.Policy, req.Released.Releases, in.Date)
 	info, ok := lines.Get(line)
 	if !ok {
 		return nil, fmt.Errorf("line %s has no release among the git tags", line)

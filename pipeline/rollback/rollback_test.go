@@ -32,7 +32,7 @@ func refreshed(t *testing.T, policy string) (*fixture.Env, release.Inputs) {
 	in.Date = fixture.Day.AddDate(0, 0, 7)
 	in.Clock = func() time.Time { return in.Date }
 	e.PushBase(t, "2")
-	if _, err := refresh.Run(ctx, refresh.Request{Inputs: in, GitTags: tags, SourceFor: e.Source}); err != nil {
+	if _, err := refresh.Run(ctx, refresh.Request{Inputs: in, Released: fixture.Released(in.Policy, tags), SourceFor: e.Source}); err != nil {
 		t.Fatal(err)
 	}
 	return e, in
@@ -45,7 +45,7 @@ func TestRollbackMovesTheLineBack(t *testing.T) {
 	if releaseBuild == refreshBuild || e.Digest(e.Repo+":latest") != refreshBuild {
 		t.Fatalf("setup: release %s refresh %s latest %s", releaseBuild, refreshBuild, e.Digest(e.Repo+":latest"))
 	}
-	rep, err := rollback.Run(ctx, rollback.Request{Inputs: in, GitTags: tags, Line: "1.6", To: "1.6.2-20260204"})
+	rep, err := rollback.Run(ctx, rollback.Request{Inputs: in, Released: fixture.Released(in.Policy, tags), Line: "1.6", To: "1.6.2-20260204"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestRollbackMovesTheLineBack(t *testing.T) {
 		t.Errorf("report tags %+v", rep.Tags)
 	}
 	// Forward again, by digest.
-	if _, err := rollback.Run(ctx, rollback.Request{Inputs: in, GitTags: tags, Line: "1.6", To: refreshBuild}); err != nil {
+	if _, err := rollback.Run(ctx, rollback.Request{Inputs: in, Released: fixture.Released(in.Policy, tags), Line: "1.6", To: refreshBuild}); err != nil {
 		t.Fatal(err)
 	}
 	if e.Digest(e.Repo+":latest") != refreshBuild {
@@ -75,7 +75,7 @@ func TestRollbackMovesTheLineBack(t *testing.T) {
 func TestRollbackKeepsImmutableExact(t *testing.T) {
 	e, in := refreshed(t, "stable-line")
 	exact := e.Digest(e.Repo + ":1.6.2")
-	if _, err := rollback.Run(ctx, rollback.Request{Inputs: in, GitTags: tags, Line: "1.6", To: "1.6.2"}); err != nil {
+	if _, err := rollback.Run(ctx, rollback.Request{Inputs: in, Released: fixture.Released(in.Policy, tags), Line: "1.6", To: "1.6.2"}); err != nil {
 		t.Fatal(err)
 	}
 	if e.Digest(e.Repo+":stable") != exact || e.Digest(e.Repo+":1.6.2") != exact {
@@ -97,13 +97,13 @@ func TestRollbackGuards(t *testing.T) {
 		{"1.6", "1.5.3-20260204", rollback.ErrOutsideLine},
 		{"1.6", "1.6.2-manual", rollback.ErrUnattested},
 	} {
-		_, err := rollback.Run(ctx, rollback.Request{Inputs: in, GitTags: tags, Line: tt.line, To: tt.to})
+		_, err := rollback.Run(ctx, rollback.Request{Inputs: in, Released: fixture.Released(in.Policy, tags), Line: tt.line, To: tt.to})
 		if !errors.Is(err, tt.want) {
 			t.Errorf("rollback %s to %s: %v; want %v", tt.line, tt.to, err, tt.want)
 		}
 	}
 	for _, bad := range []rollback.Request{{Line: "1.6"}, {Line: "1.x", To: "1.6.2"}, {Line: "1.9", To: "1.6.2"}, {Line: "1.6", To: "no-such-tag"}} {
-		bad.Inputs, bad.GitTags = in, tags
+		bad.Inputs, bad.Released = in, fixture.Released(in.Policy, tags)
 		if _, err := rollback.Run(ctx, bad); err == nil {
 			t.Errorf("rollback %+v accepted", bad)
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/patchline/patchline/pipeline/release"
 	"github.com/patchline/patchline/pipeline/signing"
 	"github.com/patchline/patchline/pipeline/verification"
+	"github.com/patchline/patchline/pipeline/version"
 )
 
 var ctx = context.Background()
@@ -55,7 +56,7 @@ type world struct {
 func newWorld(t *testing.T, impl regtest.Impl) *world {
 	t.Helper()
 	e := fixture.New(t, impl)
-	if _, err := release.Release(ctx, e.Inputs(indexOnly), "1.6.0", nil); err != nil {
+	if _, err := release.Release(ctx, e.Inputs(indexOnly), fixture.Version(t, "1.6.0"), version.Set{}); err != nil {
 		t.Fatal(err)
 	}
 	idx := e.Index(e.Repo + ":1.6.0")
