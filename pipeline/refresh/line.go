@@ -34,7 +34,7 @@ func refreshLine(ctx context.Context, req Request, res *release.Resolver, lp pla
 		prod, err = release.Adopt(ctx, in, b, in.Repositories[0], interrupted)
 		lr.Adopted = true
 	case in.Policy.Refresh.Strategy == policy.StrategyRebase:
-		prod, err = rebaseLine(ctx, req, res, b, info, lr)
+		prod, err = rebaseLine(ctx, in, res, b, lr)
 	default:
 		prod, err = release.Produce(ctx, in, res, b)
 	}

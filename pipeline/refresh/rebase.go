@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/patchline/patchline/pipeline/build"
-	"github.com/patchline/patchline/pipeline/plan"
 	"github.com/patchline/patchline/pipeline/rebase"
 	"github.com/patchline/patchline/pipeline/release"
 )
@@ -22,7 +21,9 @@ var errUnchanged = errors.New("already on the current base")
 // the same image onto the same base always gives the same digest. Its
 // provenance names the release tag's commit and ref, as a rebuild's does;
 // an image built from another commit is refused.
-func rebaseLine(ctx context.Context, req Request, res *release.Resolver, b release.Build, info plan.LineInfo, lr *LineReport) (*release.Product, error) {
+//
+// in are the line's inputs, its release tag's tree already checked out.
+func rebaseLine(ctx context.Context, in release.Inputs, res *release.Resolver, b release.Build, lr *LineReport) (*release.Product, error) {
 	if lr.Base == nil || lr.Base.Name == "" || lr.Base.Recorded == "" {
 		return nil, fmt.Errorf("the published image records no base, so it cannot be rebased; set refresh.strategy: rebuild for this line's first refresh")
 	}
@@ -34,8 +35,8 @@ func rebaseLine(ctx context.Context, req Request, res *release.Resolver, b relea
 		}
 		current = d
 	}
-	reg := req.Inputs.Registry
-	image := req.Inputs.Repositories[0] + "@" + lr.Published
+	reg := in.Registry
+	image := in.Repositories[0] + "@" + lr.Published
 	fin, err := rebase.Fetch(ctx, reg, rebase.FetchRequest{Image: image, NewBase: nameOnly(lr.Base.Name) + "@" + current})
 	if err != nil {
 		return nil, err
@@ -55,10 +56,6 @@ func rebaseLine(ctx context.Context, req Request, res *release.Resolver, b relea
 	}
 	if out.Unchanged {
 		return nil, errUnchanged
-	}
-	in, err := lineInputs(ctx, req, info)
-	if err != nil {
-		return nil, err
 	}
 	if rev := m.Annotations[build.AnnotationRevision]; rev != "" && rev != in.Source.Commit {
 		return nil, fmt.Errorf("%s was built from commit %s, but %s is at commit %s; a rebase keeps the image's layers and would attest a commit they were not built from: set refresh.strategy: rebuild to rebuild the line from its tag",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -180,5 +181,33 @@ func TestRebaseRefusesAnImageOfAnotherCommit(t *testing.T) {
 	l := line(rep, "1.6")
 	if !errors.Is(err, refresh.ErrFailed) || l.Status != refresh.StatusFailed || !strings.Contains(l.Error, strings.Repeat("9", 40)) || !strings.Contains(l.Error, "strategy: rebuild") {
 		t.Errorf("rebase of an image of another commit: %v %+v", err, l)
+	}
+}
+
+// A refreshed line checks out its release tag once, whether it is rebuilt
+// or rebased: the checkout is a clone of the tree in a real run.
+func TestEachLineChecksOutItsTagOnce(t *testing.T) {
+	for _, strategy := range []string{"rebuild", "rebase"} {
+		t.Run(strategy, func(t *testing.T) {
+			w := newWorld(t, regtest.GGCR(), "version: 1\nrefresh:\n  strategy: "+strategy+"\n", "v1.5.3", "v1.6.2")
+			w.week()
+			w.e.PushBase(t, "2")
+			checkouts := map[string]int{}
+			var mu sync.Mutex
+			rep, err := w.refresh(func(r *refresh.Request) {
+				r.SourceFor = func(ctx context.Context, tag string) (build.Builder, release.Source, error) {
+					mu.Lock()
+					checkouts[tag]++
+					mu.Unlock()
+					return w.e.Source(ctx, tag)
+				}
+			})
+			if err != nil || statuses(rep) != "1.6=rebuilt 1.5=rebuilt" {
+				t.Fatalf("%v %s", err, statuses(rep))
+			}
+			if checkouts["v1.5.3"] != 1 || checkouts["v1.6.2"] != 1 || len(checkouts) != 2 {
+				t.Errorf("checkouts per tag = %v; want each refreshed line's tag once", checkouts)
+			}
+		})
 	}
 }
