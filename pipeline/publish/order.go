@@ -19,38 +19,61 @@ import (
 //  3. when neither tells, the higher digest, an arbitrary but shared
 //     choice between two builds made at the same moment.
 func Newer(a map[string]string, aDigest string, b map[string]string, bDigest string) bool {
-	if c := CompareBuilds(a, b); c != 0 {
-		return c > 0
-	}
-	return aDigest > bDigest
+	return orderOf(a, aDigest).newer(orderOf(b, bDigest))
 }
 
 // CompareBuilds orders two images by rules 1 and 2 of Newer: +1 when a is
 // newer, -1 when b is, 0 when they do not tell.
 func CompareBuilds(a, b map[string]string) int {
-	va, errA := version.Parse(a[build.AnnotationVersion])
-	vb, errB := version.Parse(b[build.AnnotationVersion])
+	return orderOf(a, "").compare(orderOf(b, ""))
+}
+
+// order is what Newer knows of an image, read from its annotations once.
+type order struct {
+	version  version.Version // zero when the image records none
+	built    time.Time
+	hasBuilt bool
+	digest   string
+}
+
+func orderOf(ann map[string]string, digest string) order {
+	o := order{digest: digest}
+	if v, err := version.Parse(ann[build.AnnotationVersion]); err == nil {
+		o.version = v
+	}
+	o.built, o.hasBuilt = builtAt(ann)
+	return o
+}
+
+// compare applies rules 1 and 2 of Newer.
+func (a order) compare(b order) int {
 	switch {
-	case errA == nil && errB != nil:
+	case !a.version.IsZero() && b.version.IsZero():
 		return 1
-	case errA != nil && errB == nil:
+	case a.version.IsZero() && !b.version.IsZero():
 		return -1
-	case errA == nil && errB == nil:
-		if c := va.Compare(vb); c != 0 {
+	case !a.version.IsZero():
+		if c := a.version.Compare(b.version); c != 0 {
 			return c
 		}
 	}
-	ta, okA := builtAt(a)
-	tb, okB := builtAt(b)
 	switch {
-	case okA && okB:
-		return ta.Compare(tb)
-	case okA:
+	case a.hasBuilt && b.hasBuilt:
+		return a.built.Compare(b.built)
+	case a.hasBuilt:
 		return 1
-	case okB:
+	case b.hasBuilt:
 		return -1
 	}
 	return 0
+}
+
+// newer applies Newer's three rules.
+func (a order) newer(b order) bool {
+	if c := a.compare(b); c != 0 {
+		return c > 0
+	}
+	return a.digest > b.digest
 }
 
 func builtAt(ann map[string]string) (time.Time, bool) {

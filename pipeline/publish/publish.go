@@ -177,6 +177,7 @@ type publisher struct {
 	req    Request
 	digest string
 	ours   map[string]string // the index's annotations
+	self   order             // what Newer knows of the index, read once
 	states []*repoState
 }
 
@@ -194,7 +195,7 @@ func Publish(ctx context.Context, reg Registry, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &publisher{reg: reg, req: req, digest: d.String(), ours: im.Annotations}
+	p := &publisher{reg: reg, req: req, digest: d.String(), ours: im.Annotations, self: orderOf(im.Annotations, d.String())}
 	if err := p.look(ctx); err != nil {
 		return nil, err
 	}
@@ -396,7 +397,7 @@ func (p *publisher) floating(ctx context.Context) error {
 					}
 					theirs[cur] = m
 				}
-				if Newer(m.Annotations, m.Digest.String(), p.ours, p.digest) {
+				if orderOf(m.Annotations, m.Digest.String()).newer(p.self) {
 					r := &h.st.result.Tags[h.at]
 					r.Action, r.Digest = Skipped, cur
 					r.Reason = fmt.Sprintf("another run moved %s to %s (%s), a newer build than this one", h.tag.Name, cur, describe(m.Annotations))
@@ -434,7 +435,7 @@ func (p *publisher) keep(ctx context.Context, repo, tag string) (bool, string, e
 		}
 		return false, "", err
 	}
-	switch c := CompareBuilds(p.ours, m.Annotations); {
+	switch c := p.self.compare(orderOf(m.Annotations, "")); {
 	case c < 0:
 		return true, fmt.Sprintf("%s already points at %s (%s), a newer build than this one (%s)", tag, m.Digest, describe(m.Annotations), describe(p.ours)), nil
 	case c == 0 && p.req.Plan.Kind != plan.KindRefresh:
