@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/patchline/patchline/pipeline/registry"
 )
 
 var now = time.Date(2026, 2, 4, 12, 0, 0, 0, time.UTC)
@@ -86,5 +88,33 @@ func TestCheckPolicy(t *testing.T) {
 	}
 	if _, err := CheckPolicy(PolicySource{Preset: "stable-line"}, ""); err != nil {
 		t.Errorf("preset check: %v", err)
+	}
+}
+
+// The registry deadlines given as arguments: each keeps its default when
+// not given, and a value that is no duration, or a call deadline shorter
+// than one request's, is refused naming the argument.
+func TestParseTimeouts(t *testing.T) {
+	def := registry.DefaultTimeouts()
+	for _, tt := range []struct {
+		attempt, call string
+		want          registry.Timeouts
+		refused       string
+	}{
+		{"", "", def, ""},
+		{"5s", "", registry.Timeouts{Attempt: 5 * time.Second, Call: def.Call}, ""},
+		{"", "1h", registry.Timeouts{Attempt: def.Attempt, Call: time.Hour}, ""},
+		{"2m", "40m", registry.Timeouts{Attempt: 2 * time.Minute, Call: 40 * time.Minute}, ""},
+		{"30", "", registry.Timeouts{}, `--registry-timeout "30" is not a positive duration`},
+		{"", "-1m", registry.Timeouts{}, `--registry-call-timeout "-1m" is not a positive duration`},
+		{"", "10s", registry.Timeouts{}, "--registry-call-timeout 10s is shorter than --registry-timeout 30s"},
+	} {
+		got, err := ParseTimeouts(tt.attempt, tt.call)
+		switch {
+		case tt.refused == "" && (err != nil || got != tt.want):
+			t.Errorf("%q %q: %+v, %v; want %+v", tt.attempt, tt.call, got, err, tt.want)
+		case tt.refused != "" && (!errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tt.refused)):
+			t.Errorf("%q %q: err = %v; want it to say %q", tt.attempt, tt.call, err, tt.refused)
+		}
 	}
 }

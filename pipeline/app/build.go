@@ -416,3 +416,28 @@ func jsonProblem(err error) string {
 	}
 	return "wrong shape"
 }
+
+// ParseTimeouts turns --registry-timeout (one request) and
+// --registry-call-timeout (one call, retries included) into registry
+// deadlines; an empty value keeps that deadline's default (see
+// registry.DefaultTimeouts).
+func ParseTimeouts(attempt, call string) (registry.Timeouts, error) {
+	t := registry.DefaultTimeouts()
+	for _, arg := range []struct {
+		flag, value string
+		into        *time.Duration
+	}{{"--registry-timeout", attempt, &t.Attempt}, {"--registry-call-timeout", call, &t.Call}} {
+		if arg.value == "" {
+			continue
+		}
+		d, err := time.ParseDuration(arg.value)
+		if err != nil || d <= 0 {
+			return registry.Timeouts{}, fmt.Errorf("%w: %s %s is not a positive duration; give one such as 30s or 15m", ErrUsage, arg.flag, safetext.Quote(arg.value))
+		}
+		*arg.into = d
+	}
+	if t.Call < t.Attempt {
+		return registry.Timeouts{}, fmt.Errorf("%w: --registry-call-timeout %s is shorter than --registry-timeout %s, and a call is at least one request; raise --registry-call-timeout", ErrUsage, t.Call, t.Attempt)
+	}
+	return t, nil
+}
