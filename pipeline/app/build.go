@@ -98,9 +98,15 @@ type prepared struct {
 
 // prepare checks a request and turns it into release inputs. Everything
 // that can be wrong with the arguments is found here, before any registry
-// is written to.
-func prepare(ctx context.Context, req BuildRequest) (prepared, error) {
+// is written to. A command that writes provenance (attested) needs the
+// repository URL to record in it.
+func prepare(ctx context.Context, req BuildRequest, attested bool) (prepared, error) {
 	var out prepared
+	if attested {
+		if err := requireSourceURL(req); err != nil {
+			return out, err
+		}
+	}
 	p, err := LoadPolicy(req.Policy)
 	if err != nil {
 		return out, err

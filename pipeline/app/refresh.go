@@ -62,12 +62,7 @@ func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, chec
 	if opts.SourceFor == nil && !checkOnly {
 		return "", fmt.Errorf("%w: no source for the release tags", ErrUsage)
 	}
-	if !checkOnly {
-		if err := requireSourceURL(req); err != nil {
-			return "", err
-		}
-	}
-	pre, err := prepare(ctx, req)
+	pre, err := prepare(ctx, req, !checkOnly)
 	if err != nil {
 		return "", err
 	}
@@ -148,7 +143,7 @@ func Rollback(ctx context.Context, req BuildRequest, line, to string) (out strin
 	if line == "" {
 		return "", fmt.Errorf("%w: give the line to roll back, e.g. --line 1.6", ErrUsage)
 	}
-	pre, err := prepare(ctx, req)
+	pre, err := prepare(ctx, req, false)
 	if err != nil {
 		return "", err
 	}

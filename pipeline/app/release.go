@@ -59,15 +59,11 @@ func edgeBuild(branch, sha string) func(context.Context, prepared) (*release.Rep
 
 // runBuild is what release, edge and plan share: it checks out rev, turns
 // the request into typed inputs, runs the build and renders its report.
-// A build that writes needs the repository URL its provenance records.
 func runBuild(ctx context.Context, req BuildRequest, format report.Format, rev Revision, run func(context.Context, prepared) (*release.Report, error)) (out string, err error) {
 	if err := req.checkout(ctx, rev); err != nil {
 		return "", err
 	}
-	if err := requireSourceURL(req); err != nil {
-		return "", err
-	}
-	pre, err := prepare(ctx, req)
+	pre, err := prepare(ctx, req, true)
 	if err != nil {
 		return "", err
 	}
