@@ -16,56 +16,15 @@ import (
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/daggerbuild"
+	"github.com/patchline/patchline/pipeline/registry"
 	"github.com/patchline/patchline/pipeline/release"
 )
 
-// buildArgs are the arguments the build functions share.
-type buildArgs struct {
-	preset, policy          string
-	images                  []string
-	username                string
-	password, dockerConfig  *dagger.Secret
-	platforms               []string
-	dockerfile, target      string
-	buildArgs               []string
-	dryRun                  bool
-	date, format            string
-	sourceDateEpoch         int
-	sourceURL, invocationID string
-	syftImage               string
-	source                  *dagger.Directory
-	repo                    *dagger.GitRepository
-	signing                 signingArgs
-}
-
-// signingArgs are the arguments that sign attestations, shared by the
-// functions that publish.
-type signingArgs struct {
-	key, password, oidcToken         *dagger.Secret
-	oidcRequestURL, oidcRequestToken *dagger.Secret
-	fulcioURL, rekorURL              string
-	trustedRoot                      *dagger.File
-}
-
-// request reads the signing secrets (only here) into what pipeline code
-// signs with.
-func (s signingArgs) request(ctx context.Context) (app.SigningRequest, error) {
-	var r app.SigningRequest
-	var err error
-	for _, sec := range []struct {
-		secret *dagger.Secret
-		into   *string
-	}{
-		{s.key, &r.Key}, {s.password, &r.Password}, {s.oidcToken, &r.OIDCToken},
-		{s.oidcRequestURL, &r.OIDCRequestURL}, {s.oidcRequestToken, &r.OIDCRequestToken},
-	} {
-		if *sec.into, err = plaintext(ctx, sec.secret); err != nil {
-			return r, err
-		}
-	}
-	r.FulcioURL, r.RekorURL = s.fulcioURL, s.rekorURL
-	r.TrustedRoot, err = contents(ctx, s.trustedRoot, "--trusted-root")
-	return r, err
+// call is what a function adds to the module's shared arguments for its
+// request.
+type call struct {
+	dryRun          bool
+	sourceDateEpoch int
 }
 
 // session is what a function call sets up to run pipeline code: the Dagger
@@ -81,13 +40,72 @@ func (s *session) done() {
 	s.client.Close()
 }
 
-// request turns the function's arguments into an app.BuildRequest: it
-// joins the session with the Dagger SDK client that pipeline code uses,
-// reads the secrets (only here), the git tags and the repository's URL,
-// and gives pipeline code the checkout of any revision of --repo. The
-// caller calls done on the returned session.
-func (b buildArgs) request(ctx context.Context) (app.BuildRequest, *session, error) {
+// run builds the request of a function call, runs f with it and ends
+// the call's session.
+func (m *Patchline) run(ctx context.Context, c call, f func(app.BuildRequest) (string, error)) (string, error) {
+	req, sess, err := m.request(ctx, c)
+	if err != nil {
+		return "", err
+	}
+	defer sess.done()
+	return f(req)
+}
+
+// access is what reaches registries: the registry secrets read as
+// plaintext (only here) and the deadlines.
+type access struct {
+	password, dockerConfig string
+	timeouts               registry.Timeouts
+}
+
+func (m *Patchline) access(ctx context.Context) (access, error) {
+	var a access
+	var err error
+	if a.timeouts, err = app.ParseTimeouts(m.RegistryTimeout, m.RegistryCallTimeout); err != nil {
+		return a, err
+	}
+	if a.password, err = plaintext(ctx, m.Password); err != nil {
+		return a, err
+	}
+	a.dockerConfig, err = plaintext(ctx, m.DockerConfig)
+	return a, err
+}
+
+// signing reads the signing secrets (only here) and the trusted root into
+// what pipeline code signs with.
+func (m *Patchline) signing(ctx context.Context) (app.SigningRequest, error) {
+	r := app.SigningRequest{FulcioURL: m.FulcioUrl, RekorURL: m.RekorUrl}
+	var err error
+	for _, sec := range []struct {
+		secret *dagger.Secret
+		into   *string
+	}{
+		{m.SigningKey, &r.Key}, {m.SigningPassword, &r.Password}, {m.OidcToken, &r.OIDCToken},
+		{m.OidcRequestUrl, &r.OIDCRequestURL}, {m.OidcRequestToken, &r.OIDCRequestToken},
+	} {
+		if *sec.into, err = plaintext(ctx, sec.secret); err != nil {
+			return r, err
+		}
+	}
+	r.TrustedRoot, err = contents(ctx, m.TrustedRoot, "--trusted-root")
+	return r, err
+}
+
+// request turns the module's arguments and the function's into an
+// app.BuildRequest: it joins the session with the Dagger SDK client that
+// pipeline code uses, reads the secrets (only here), the git tags and the
+// repository's URL, and gives pipeline code the checkout of any revision
+// of the repository. The caller calls done on the returned session.
+func (m *Patchline) request(ctx context.Context, c call) (app.BuildRequest, *session, error) {
 	var req app.BuildRequest
+	acc, err := m.access(ctx)
+	if err != nil {
+		return req, nil, err
+	}
+	signing, err := m.signing(ctx)
+	if err != nil {
+		return req, nil, err
+	}
 	client, err := daggerbuild.Connect(ctx)
 	if err != nil {
 		return req, nil, err
@@ -102,71 +120,61 @@ func (b buildArgs) request(ctx context.Context) (app.BuildRequest, *session, err
 		sess.done()
 		return app.BuildRequest{}, nil, err
 	}
-	password, err := plaintext(ctx, b.password)
+	tags, err := gitTags(ctx, m.Repo)
 	if err != nil {
 		return fail(err)
 	}
-	dockerConfig, err := plaintext(ctx, b.dockerConfig)
-	if err != nil {
-		return fail(err)
-	}
-	signing, err := b.signing.request(ctx)
-	if err != nil {
-		return fail(err)
-	}
-	tags, err := gitTags(ctx, b.repo)
-	if err != nil {
-		return fail(err)
-	}
-	url, err := b.repositoryURL(ctx)
+	url, err := m.repositoryURL(ctx)
 	if err != nil {
 		return fail(err)
 	}
 	now := time.Now()
 	req = app.BuildRequest{
-		Policy:       policySource(ctx, b.source, b.preset, b.policy),
-		Images:       b.images,
-		Username:     b.username,
-		Password:     password,
-		DockerConfig: dockerConfig,
-		Platforms:    b.platforms,
-		Dockerfile:   b.dockerfile,
-		Target:       b.target,
-		BuildArgs:    b.buildArgs,
-		DryRun:       b.dryRun,
-		Format:       b.format,
-		Date:         b.date,
+		Policy:       m.policySource(ctx),
+		Images:       m.Image,
+		Username:     m.Username,
+		Password:     acc.password,
+		DockerConfig: acc.dockerConfig,
+		Platforms:    m.Platform,
+		Dockerfile:   m.Dockerfile,
+		Target:       m.Target,
+		BuildArgs:    m.BuildArg,
+		DryRun:       c.dryRun,
+		Format:       m.Format,
+		Date:         m.Date,
 		Now:          now,
 		Clock:        time.Now,
 		Source:       release.Source{URL: url},
-		Checkout:     b.checkout(sess),
+		Checkout:     m.checkout(sess, c.sourceDateEpoch),
 		GitTags:      tags,
 		StartLocalRegistry: func(ctx context.Context) (string, error) {
 			_, endpoint, err := daggerbuild.StartLocalRegistry(ctx, client)
 			return endpoint, err
 		},
-		Scanner:      daggerbuild.NewScanner(client, b.syftImage, scratch),
-		Tools:        tools(b.syftImage),
-		InvocationID: b.invocationID,
+		Scanner:      daggerbuild.NewScanner(client, m.SyftImage, scratch),
+		Tools:        tools(m.SyftImage),
+		InvocationID: m.InvocationId,
+		Timeouts:     acc.timeouts,
 		Signing:      signing,
 	}
 	return req, sess, nil
 }
 
-// checkout returns the tree of a revision of --repo for a build: the
-// tree without .git is what is built, so the image holds exactly the
+// checkout returns the tree of a revision of the repository for a build:
+// the tree without .git is what is built, so the image holds exactly the
 // commit its provenance names (never the working directory's uncommitted
-// changes); the tree with .git gives the commit time.
-func (b buildArgs) checkout(sess *session) app.CheckoutFunc {
+// changes); the tree with .git gives the commit time, unless
+// sourceDateEpoch (Unix seconds) overrides it.
+func (m *Patchline) checkout(sess *session, sourceDateEpoch int) app.CheckoutFunc {
 	return func(ctx context.Context, rev app.Revision) (build.Builder, release.Source, error) {
 		var src release.Source
-		ref := b.repo.Head()
+		ref := m.Repo.Head()
 		switch {
 		case rev.Tag != "":
-			ref = b.repo.Tag(rev.Tag)
+			ref = m.Repo.Tag(rev.Tag)
 			src.Ref = "refs/tags/" + rev.Tag
 		case rev.Commit != "":
-			ref = b.repo.Commit(rev.Commit)
+			ref = m.Repo.Commit(rev.Commit)
 		}
 		commit, err := ref.Commit(ctx)
 		if err != nil {
@@ -182,8 +190,8 @@ func (b buildArgs) checkout(sess *session) app.CheckoutFunc {
 			return nil, src, err
 		}
 		src.Created = facts.Time
-		if b.sourceDateEpoch > 0 {
-			src.Created = time.Unix(int64(b.sourceDateEpoch), 0).UTC()
+		if sourceDateEpoch > 0 {
+			src.Created = time.Unix(int64(sourceDateEpoch), 0).UTC()
 		}
 		tree, err := ref.Tree(dagger.GitRefTreeOpts{DiscardGitDir: true}).ID(ctx)
 		if err != nil {
@@ -197,17 +205,59 @@ func (b buildArgs) checkout(sess *session) app.CheckoutFunc {
 // --source-url, else the URL of --repo (empty for a host directory such as
 // --repo .), else the origin remote in the .git/config of --source (a host
 // directory keeps its .git). Credentials, query and fragment are removed.
-func (b buildArgs) repositoryURL(ctx context.Context) (string, error) {
+func (m *Patchline) repositoryURL(ctx context.Context) (string, error) {
 	var remotes []string
-	if u, err := b.repo.URL(ctx); err == nil {
+	if u, err := m.Repo.URL(ctx); err == nil {
 		remotes = append(remotes, u)
 	}
-	if ok, err := b.source.Exists(ctx, ".git/config"); err == nil && ok {
-		if cfg, err := b.source.File(".git/config").Contents(ctx); err == nil {
+	if ok, err := m.Source.Exists(ctx, ".git/config"); err == nil && ok {
+		if cfg, err := m.Source.File(".git/config").Contents(ctx); err == nil {
 			remotes = append(remotes, app.OriginURL([]byte(cfg)))
 		}
 	}
-	return app.SourceURL(b.sourceURL, remotes...)
+	return app.SourceURL(m.SourceUrl, remotes...)
+}
+
+// pin rewrites the Dockerfiles (files, or else --dockerfile) to pinned
+// bases and returns the changed files with the summary.
+func (m *Patchline) pin(ctx context.Context, files []string) (*PinResult, error) {
+	if len(files) == 0 {
+		files = []string{m.Dockerfile}
+	}
+	acc, err := m.access(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := app.Pin(ctx, app.PinRequest{Files: files, Read: m.policySource(ctx).Read, BuildArgs: m.BuildArg, Target: m.Target,
+		Auth: app.BuildRequest{DockerConfig: acc.dockerConfig, Timeouts: acc.timeouts}, Format: m.Format})
+	if err != nil {
+		return nil, err
+	}
+	out := dag.Directory()
+	for path, content := range res.Changed {
+		out = out.WithNewFile(path, string(content))
+	}
+	return &PinResult{Files: out, Summary: res.Report}, nil
+}
+
+// verify runs the deploy gate: req holds verify's own arguments, and the
+// module's (registry access, trusted root, format) are filled in here.
+func (m *Patchline) verify(ctx context.Context, key *dagger.File, req app.VerifyRequest) (string, error) {
+	acc, err := m.access(ctx)
+	if err != nil {
+		return "", err
+	}
+	req.Username, req.Password, req.DockerConfig, req.Timeouts, req.Format = m.Username, acc.password, acc.dockerConfig, acc.timeouts, m.Format
+	if req.Key, err = contents(ctx, key, "--key"); err != nil {
+		return "", err
+	}
+	if req.TrustedRoot, err = contents(ctx, m.TrustedRoot, "--trusted-root"); err != nil {
+		return "", err
+	}
+	start, done := localRegistryStarter()
+	defer done()
+	req.StartLocalRegistry = start
+	return app.Verify(ctx, req)
 }
 
 // tools records the syft image in provenance when it is pinned by digest.
@@ -289,17 +339,18 @@ func localRegistry(ctx context.Context) (*dagger.Service, error) {
 	return dag.LoadServiceFromID(dagger.ServiceID(id)), nil
 }
 
-// policySource reads policy files from the source directory.
-func policySource(ctx context.Context, source *dagger.Directory, preset, file string) app.PolicySource {
+// policySource is the policy the module's arguments name, read from the
+// source directory.
+func (m *Patchline) policySource(ctx context.Context) app.PolicySource {
 	return app.PolicySource{
-		Preset: preset,
-		File:   file,
+		Preset: m.Preset,
+		File:   m.Policy,
 		Read: func(path string) ([]byte, bool, error) {
-			ok, err := source.Exists(ctx, path)
+			ok, err := m.Source.Exists(ctx, path)
 			if err != nil || !ok {
 				return nil, false, err
 			}
-			s, err := source.File(path).Contents(ctx)
+			s, err := m.Source.File(path).Contents(ctx)
 			if err != nil {
 				return nil, false, fmt.Errorf("reading %s from the source directory: %w", path, err)
 			}

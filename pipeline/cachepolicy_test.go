@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"go/types"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -110,6 +111,77 @@ func TestEveryModuleFunctionDeclaresItsCachePolicy(t *testing.T) {
 			t.Errorf("the module has no function %s; update cacheNever", name)
 		}
 	}
+}
+
+// The constructor (New) is called like any function, and v0.21.8 caches its
+// result the same way: for up to a week, keyed by its arguments (a
+// directory by its content), unless its +cache pragma says otherwise. A
+// cached constructor is right only while it does nothing but record its
+// arguments: one that read a registry, the clock or the git tags would
+// hand every later call the answer of the first. So unless New is
+// "never", its body must be a single return of the module's struct with
+// every parameter stored, as is, in the field of the same name.
+func TestCachedConstructorOnlyRecordsItsArguments(t *testing.T) {
+	fn := moduleFunc(t, "New")
+	if v, _ := cachePragma(fn.Doc); v == "never" {
+		return
+	}
+	params := map[string]bool{}
+	for _, f := range fn.Type.Params.List {
+		for _, n := range f.Names {
+			params[n.Name] = true
+		}
+	}
+	var lit *ast.CompositeLit
+	if len(fn.Body.List) == 1 {
+		if ret, ok := fn.Body.List[0].(*ast.ReturnStmt); ok && len(ret.Results) == 1 {
+			if u, ok := ret.Results[0].(*ast.UnaryExpr); ok && u.Op == token.AND {
+				lit, _ = u.X.(*ast.CompositeLit)
+			}
+		}
+	}
+	if lit == nil {
+		t.Fatalf("New is cached but its body is not a single `return &Patchline{...}`: do the work in the functions, which are never cached, or mark New +cache=\"never\"")
+	}
+	for _, el := range lit.Elts {
+		kv, ok := el.(*ast.KeyValueExpr)
+		if !ok {
+			t.Errorf("New: %s is not a field: value pair", types.ExprString(el))
+			continue
+		}
+		key, value := types.ExprString(kv.Key), types.ExprString(kv.Value)
+		if !params[value] || key != strings.ToUpper(value[:1])+value[1:] {
+			t.Errorf("New stores %s in %s; a cached constructor stores each argument as is, in the field of its name", value, key)
+			continue
+		}
+		delete(params, value)
+	}
+	for p := range params {
+		t.Errorf("New does not store its argument %s; a function could not read it", p)
+	}
+}
+
+// moduleFunc returns the declaration of the module's top-level function
+// name.
+func moduleFunc(t *testing.T, name string) *ast.FuncDecl {
+	t.Helper()
+	files, err := filepath.Glob("../.dagger/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no module sources in ../.dagger: %v", err)
+	}
+	for _, f := range files {
+		file, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range file.Decls {
+			if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && fn.Name.Name == name {
+				return fn
+			}
+		}
+	}
+	t.Fatalf("the module has no function %s", name)
+	return nil
 }
 
 func receiverExported(recv *ast.FieldList) bool {

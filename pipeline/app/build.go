@@ -139,7 +139,7 @@ func prepare(ctx context.Context, req BuildRequest, attested bool) (prepared, er
 	if err != nil {
 		return out, err
 	}
-	opts := timeoutOptions(req)
+	opts := timeoutOptions(req.Timeouts)
 	if req.Password != "" || req.Username != "" {
 		if req.Password == "" || req.Username == "" {
 			return out, fmt.Errorf("%w: give --username and --password together (the password as a secret, e.g. --password env:REGISTRY_TOKEN)", ErrUsage)
@@ -266,15 +266,15 @@ func authClient(req BuildRequest) (*registry.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return registry.New(append(timeoutOptions(req), opts...)...)
+	return registry.New(append(timeoutOptions(req.Timeouts), opts...)...)
 }
 
-// timeoutOptions are the request's registry timeouts, if it sets any.
-func timeoutOptions(req BuildRequest) []registry.Option {
-	if req.Timeouts == (registry.Timeouts{}) {
+// timeoutOptions are registry timeouts t, if a request sets any.
+func timeoutOptions(t registry.Timeouts) []registry.Option {
+	if t == (registry.Timeouts{}) {
 		return nil
 	}
-	return []registry.Option{registry.WithTimeouts(req.Timeouts)}
+	return []registry.Option{registry.WithTimeouts(t)}
 }
 
 // dockerConfigOptions turns a Docker config.json into client credentials,

@@ -63,7 +63,7 @@ func Pin(ctx context.Context, req PinRequest) (*PinResult, error) {
 			return nil, err
 		}
 		if !ok {
-			return nil, fmt.Errorf("%w: %s is not in the source directory; give Dockerfile paths relative to it with --dockerfile", ErrUsage, f)
+			return nil, fmt.Errorf("%w: %s is not in the source directory; give Dockerfile paths relative to it with --dockerfile (or pin --file)", ErrUsage, f)
 		}
 		df, err := dockerfile.Parse(data, dockerfile.WithFilename(f), dockerfile.WithBuildArgs(argMap), dockerfile.WithTarget(req.Target))
 		if err != nil {

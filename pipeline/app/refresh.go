@@ -103,9 +103,10 @@ func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, chec
 }
 
 // releaseCommand is the command that publishes the release of a git tag
-// with the same policy and repositories as this run.
+// with the same policy and repositories as this run: the module's
+// arguments, then the function's.
 func releaseCommand(req BuildRequest, tag string) string {
-	args := []string{"dagger", "call", "release", "--version", tag}
+	args := []string{"dagger", "call"}
 	if req.Policy.Preset != "" {
 		args = append(args, "--preset", req.Policy.Preset)
 	}
@@ -115,7 +116,7 @@ func releaseCommand(req BuildRequest, tag string) string {
 	for _, img := range req.Images {
 		args = append(args, "--image", img)
 	}
-	return strings.Join(args, " ")
+	return strings.Join(append(args, "release", "--version", tag), " ")
 }
 
 // baseEOLTable is the built-in base image EOL table, with the policy's

@@ -91,7 +91,7 @@ func TestUnpublishedLineIsReportedWithTheCommandThatPublishesIt(t *testing.T) {
 	req := request(e, "stable-line")
 	req.GitTags = []string{"v0.2.0", "v0.3.1"}
 	opts := RefreshOptions{SourceFor: e.Source}
-	want := "dagger call release --version v0.2.0 --preset stable-line --image " + e.Repo
+	want := "dagger call --preset stable-line --image " + e.Repo + " release --version v0.2.0"
 	out, err := Check(ctx, req, opts)
 	if err != nil || !strings.Contains(out, "unpublished") || !strings.Contains(out, want) || !strings.Contains(out, "1 unpublished") {
 		t.Errorf("check: %v\n%s", err, out)

@@ -32,7 +32,9 @@ type VerifyRequest struct {
 	// Username, Password and DockerConfig authenticate to the registry, as
 	// in BuildRequest.
 	Username, Password, DockerConfig string
-	Format                           string
+	// Timeouts bound every registry request and call, as in BuildRequest.
+	Timeouts registry.Timeouts
+	Format   string
 	// StartLocalRegistry starts patchline's local registry, for images
 	// named localhost:5000/...
 	StartLocalRegistry func(ctx context.Context) (string, error)
@@ -59,7 +61,7 @@ func Verify(ctx context.Context, req VerifyRequest) (out string, err error) {
 		return "", err
 	}
 	defer localNames(local, &out, &err)
-	client, err := registry.New(opts...)
+	client, err := registry.New(append(timeoutOptions(req.Timeouts), opts...)...)
 	if err != nil {
 		return "", err
 	}

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchline/patchline/pipeline/internal/testing/fixture"
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/internal/testing/sigstoretest"
+	"github.com/patchline/patchline/pipeline/registry"
 	"github.com/patchline/patchline/pipeline/verification"
 )
 
@@ -165,5 +167,18 @@ func TestSignedRefreshPassesTheGate(t *testing.T) {
 	}
 	if _, err := Verify(ctx, VerifyRequest{Image: e.Repo + ":1.6", Key: pub, SourceRef: "refs/tags/v1.6.2"}); err != nil {
 		t.Errorf("the refreshed image does not pass the gate: %v", err)
+	}
+}
+
+// The registry deadlines apply to verify too: a registry that never
+// answers ends the gate within them, naming the registry and the request.
+func TestVerifyEndsWithinTheRegistryDeadlines(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR())
+	_, pub := sigstoretest.KeyPair(t, cosignPassword)
+	e.Server.Inject(regtest.Timeout(regtest.Route("GET", `^/v2/$`)))
+	_, err := Verify(ctx, VerifyRequest{Image: e.Repo + ":1.6", Key: pub,
+		Timeouts: registry.Timeouts{Attempt: 50 * time.Millisecond, Call: 300 * time.Millisecond}})
+	if !errors.Is(err, registry.ErrTimeout) || !strings.Contains(err.Error(), "within 50ms") || !strings.Contains(err.Error(), e.Server.Host) {
+		t.Errorf("err = %v; want a timeout naming the registry and the 50ms deadline", err)
 	}
 }
