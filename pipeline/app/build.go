@@ -23,6 +23,7 @@ import (
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/registry"
 	"github.com/patchline/patchline/pipeline/release"
+	"github.com/patchline/patchline/pipeline/signing"
 	"github.com/patchline/patchline/pipeline/version"
 )
 
@@ -99,7 +100,7 @@ type prepared struct {
 // prepare checks a request and turns it into release inputs. Everything
 // that can be wrong with the arguments is found here, before any registry
 // is written to. A command that writes provenance (attested) needs the
-// repository URL to record in it.
+// repository URL to record in it, and signs it as the policy asks.
 func prepare(ctx context.Context, req BuildRequest, attested bool) (prepared, error) {
 	var out prepared
 	if attested {
@@ -119,9 +120,14 @@ func prepare(ctx context.Context, req BuildRequest, attested bool) (prepared, er
 	if err != nil {
 		return out, err
 	}
-	signer, err := newSigner(req.Signing, p)
-	if err != nil {
-		return out, err
+	var signer *signing.Signer
+	if attested && !req.DryRun {
+		// Only a command that writes attestations signs them: plan, check,
+		// rollback and dry runs neither need the signing arguments nor
+		// look at them, whatever the policy signs with.
+		if signer, err = newSigner(req.Signing, p); err != nil {
+			return out, err
+		}
 	}
 	args, err := build.ParseArgs(req.BuildArgs)
 	if err != nil {
