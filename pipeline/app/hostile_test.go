@@ -257,7 +257,7 @@ func TestHugeValuesGiveShortErrors(t *testing.T) {
 // a loop ends release, plan and check within the request's deadlines,
 // with an error that names the registry and the step, and writes nothing.
 func TestMisbehavingRegistryEndsTheRun(t *testing.T) {
-	short := registry.Timeouts{Attempt: 50 * time.Millisecond, Call: 300 * time.Millisecond}
+	short := registry.Timeouts{Attempt: 200 * time.Millisecond, Call: 1200 * time.Millisecond}
 	headOrGet := func(check bool) registry.Kind {
 		if check {
 			return registry.KindGetManifest // check reads what each line recorded
@@ -271,15 +271,15 @@ func TestMisbehavingRegistryEndsTheRun(t *testing.T) {
 	}{
 		{"ping hangs",
 			func(bool) regtest.Fault { return regtest.Timeout(regtest.Route("GET", `^/v2/$`)) },
-			func(bool) string { return "GET /v2/ (the registry ping) within 50ms" }},
+			func(bool) string { return "GET /v2/ (the registry ping) within 200ms" }},
 		{"manifest request hangs",
 			func(c bool) regtest.Fault { return regtest.Timeout(regtest.OfKind(headOrGet(c))) },
-			func(c bool) string { return "(" + headOrGet(c).String() + ") within 50ms" }},
+			func(c bool) string { return "(" + headOrGet(c).String() + ") within 200ms" }},
 		{"manifest request drips",
 			func(c bool) regtest.Fault {
 				return regtest.Fault{Match: regtest.OfKind(headOrGet(c)), Times: -1, Drip: 5 * time.Millisecond}
 			},
-			func(c bool) string { return "(" + headOrGet(c).String() + ") within 50ms" }},
+			func(c bool) string { return "(" + headOrGet(c).String() + ") within 200ms" }},
 		{"manifest request redirects",
 			func(c bool) regtest.Fault {
 				return regtest.Fault{Match: regtest.OfKind(headOrGet(c)), Times: -1, Redirect: true}

@@ -18,7 +18,7 @@ import (
 // shortTimeouts and twoAttempts keep the tests fast: nothing here waits
 // longer than a few hundred milliseconds for a registry that never answers.
 var (
-	shortTimeouts = registry.Timeouts{Attempt: 50 * time.Millisecond, Call: 3 * time.Second}
+	shortTimeouts = registry.Timeouts{Attempt: 200 * time.Millisecond, Call: 3 * time.Second}
 	twoAttempts   = registry.RetryPolicy{MaxAttempts: 2, Backoff: time.Millisecond, MaxWait: time.Minute}
 )
 
@@ -92,7 +92,7 @@ func TestRegistryThatNeverAnswers(t *testing.T) {
 							if !errors.Is(err, registry.ErrTimeout) {
 								t.Fatalf("err = %v, want ErrTimeout", err)
 							}
-							for _, want := range []string{srv.Host, st.step, "50ms"} {
+							for _, want := range []string{srv.Host, st.step, "200ms"} {
 								if !strings.Contains(err.Error(), want) {
 									t.Errorf("the error does not name %q: %v", want, err)
 								}
@@ -128,13 +128,13 @@ func TestCallDeadline(t *testing.T) {
 	srv.Inject(regtest.Timeout(regtest.OfKind(registry.KindHeadManifest)))
 	patient := registry.RetryPolicy{MaxAttempts: 1000, MaxWait: time.Hour}
 	c, _ := newClient(t, noKeepAlive(), registry.WithRetry(patient),
-		registry.WithTimeouts(registry.Timeouts{Attempt: 20 * time.Millisecond, Call: 300 * time.Millisecond}))
+		registry.WithTimeouts(registry.Timeouts{Attempt: 60 * time.Millisecond, Call: 600 * time.Millisecond}))
 	err := returns(func(ctx context.Context) error {
 		_, err := c.Resolve(ctx, srv.Ref("app:1"))
 		return err
 	})
-	if !errors.Is(err, registry.ErrTimeout) || !strings.Contains(err.Error(), "300ms") || !strings.Contains(err.Error(), srv.Host) {
-		t.Fatalf("err = %v, want ErrTimeout naming the 300ms call deadline and the registry", err)
+	if !errors.Is(err, registry.ErrTimeout) || !strings.Contains(err.Error(), "600ms") || !strings.Contains(err.Error(), srv.Host) {
+		t.Fatalf("err = %v, want ErrTimeout naming the 600ms call deadline and the registry", err)
 	}
 	if n := srv.Counts().HeadManifest; n < 2 || n > 30 {
 		t.Errorf("%d HEADs before the call deadline", n)
