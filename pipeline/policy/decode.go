@@ -111,15 +111,15 @@ func set[T any](dst, written *T) {
 	}
 }
 
-// schemaVersion is "version:", which must be SchemaVersion.
-type schemaVersion int
+// schemaVersion is "version:", which must be SchemaVersion, so there is
+// nothing to keep.
+type schemaVersion struct{}
 
-func (v *schemaVersion) UnmarshalYAML(n *yaml.Node) error {
-	i, err := integer(n)
-	if err == nil && i != SchemaVersion {
-		err = strictyaml.Errorf(n, "this patchline reads policy version %d; found %d", SchemaVersion, i)
+func (schemaVersion) UnmarshalYAML(n *yaml.Node) error {
+	v, err := integer(n)
+	if err == nil && v != SchemaVersion {
+		err = strictyaml.Errorf(n, "this patchline reads policy version %d; found %d", SchemaVersion, v)
 	}
-	*v = schemaVersion(i)
 	return err
 }
 
