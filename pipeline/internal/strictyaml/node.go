@@ -43,34 +43,29 @@ func Describe(n *yaml.Node) string {
 // written there. It serves problems found after decoding, such as a key
 // that contradicts another: At reports them at the value they are about.
 func Find(n *yaml.Node, path string) *yaml.Node {
-	for _, key := range strings.Split(path, ".") {
-		key, indexes, _ := strings.Cut(key, "[")
-		n = field(Deref(n), key)
-		for idx := range strings.SplitSeq(indexes, "[") {
-			if idx == "" {
-				continue
+	for _, part := range strings.FieldsFunc(path, func(r rune) bool { return r == '.' || r == '[' || r == ']' }) {
+		switch n = Deref(n); {
+		case n == nil:
+			return nil
+		case n.Kind == yaml.MappingNode:
+			var value *yaml.Node
+			for i := 0; i+1 < len(n.Content) && value == nil; i += 2 {
+				if n.Content[i].Value == part {
+					value = n.Content[i+1]
+				}
 			}
-			i, err := strconv.Atoi(strings.TrimSuffix(idx, "]"))
-			if n = Deref(n); err != nil || n == nil || n.Kind != yaml.SequenceNode || i < 0 || i >= len(n.Content) {
+			n = value
+		case n.Kind == yaml.SequenceNode:
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(n.Content) {
 				return nil
 			}
 			n = n.Content[i]
+		default:
+			return nil
 		}
 	}
 	return n
-}
-
-// field is the value of key in the mapping n, or nil.
-func field(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }
 
 // At returns a problem under path, at the value written there in the
