@@ -78,17 +78,7 @@ func (ps *products) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.MappingNode {
 		return strictyaml.Errorf(n, "expected a mapping of product name to its cycles and match rules, e.g. \"debian:\", found %s", describe(n))
 	}
-	var errs []error
-	seen := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if err := words.Key(k, seen); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		errs = append(errs, strictyaml.In(k.Value, ps.add(k, v)))
-	}
-	return errors.Join(errs...)
+	return words.Pairs(n, ps.add)
 }
 
 // add decodes the product named k, with its cycles and rules v.

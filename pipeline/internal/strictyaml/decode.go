@@ -80,25 +80,34 @@ func (w Words) Decode(n *yaml.Node, v any) error {
 	if n.Kind != yaml.MappingNode {
 		return Errorf(n, "expected a mapping of keys (%s), found %s", strings.Join(sortedKeys(fields), ", "), w.Describe(n))
 	}
-	var errs []error
-	seen := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
-		if err := w.Key(k, seen); err != nil {
-			errs = append(errs, err)
-			continue
-		}
+	return w.Pairs(n, func(k, val *yaml.Node) error {
 		f, ok := fields[k.Value]
 		if !ok {
 			known := sortedKeys(fields)
 			hint := ""
-			if s := tagname.Suggest(k.Value, known); s != "" {
-				hint = fmt.Sprintf("; did you mean %q?", s)
+			if sug := tagname.Suggest(k.Value, known); sug != "" {
+				hint = fmt.Sprintf("; did you mean %q?", sug)
 			}
-			errs = append(errs, In(k.Value, Errorf(k, "%s", w.Unknown(k.Value, hint, known))))
+			return Errorf(k, "%s", w.Unknown(k.Value, hint, known))
+		}
+		return w.value(val, s.Field(f))
+	})
+}
+
+// Pairs calls each with every key of the mapping n that key accepts and
+// its value, aliases followed, and returns every problem found, each
+// under its key. Decode uses it; a loader decoding a mapping whose keys
+// are names it cannot list (products, say) calls it directly.
+func (w Words) Pairs(n *yaml.Node, each func(k, v *yaml.Node) error) error {
+	var errs []error
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if err := w.key(k, seen); err != nil {
+			errs = append(errs, err)
 			continue
 		}
-		errs = append(errs, In(k.Value, w.value(Deref(val), s.Field(f))))
+		errs = append(errs, In(k.Value, each(k, Deref(n.Content[i+1]))))
 	}
 	return errors.Join(errs...)
 }
@@ -120,12 +129,11 @@ func (w Words) value(n *yaml.Node, f reflect.Value) error {
 	panic(fmt.Sprintf("strictyaml: field of type %s has no UnmarshalYAML", f.Type()))
 }
 
-// Key checks one mapping key k: a plain name, not a merge key (<< would
+// key checks one mapping key k: a plain name, not a merge key (<< would
 // copy keys in from elsewhere, past these checks), and not one already in
 // seen. It records the key in seen and returns nil when its value may be
-// read. Decode uses it; a loader decoding a mapping whose keys are names
-// it cannot list (products, say) calls it directly.
-func (w Words) Key(k *yaml.Node, seen map[string]*yaml.Node) error {
+// read.
+func (w Words) key(k *yaml.Node, seen map[string]*yaml.Node) error {
 	if k.Kind != yaml.ScalarNode {
 		return Errorf(k, "%s", w.NotPlain(k))
 	}

@@ -231,23 +231,27 @@ func TestAtAndPaths(t *testing.T) {
 	}
 }
 
-func TestKeyOnAMappingOfFreeNames(t *testing.T) {
-	root, _ := Document([]byte("debian: 1\nalpine: 2\ndebian: 3\n"), "thing", "empty")
-	seen := map[string]*yaml.Node{}
+func TestPairsOnAMappingOfFreeNames(t *testing.T) {
+	root, _ := Document([]byte("debian: 1\nalpine: &a 2\ndebian: 3\n<<: {x: 1}\n[k]: 4\nubuntu: *a\n"), "thing", "empty")
 	var kept []string
-	var errs []error
-	for i := 0; i < len(root.Content); i += 2 {
-		if err := words.Key(root.Content[i], seen); err != nil {
-			errs = append(errs, err)
-			continue
+	err := words.Pairs(root, func(k, v *yaml.Node) error {
+		kept = append(kept, k.Value+"="+v.Value)
+		if k.Value == "ubuntu" {
+			return Errorf(v, "not today")
 		}
-		kept = append(kept, root.Content[i].Value)
-	}
-	if strings.Join(kept, " ") != "debian alpine" {
+		return nil
+	})
+	if strings.Join(kept, " ") != "debian=1 alpine=2 ubuntu=2" {
 		t.Errorf("kept %v", kept)
 	}
-	if g := messages(file.Err(In("products", errors.Join(errs...)))); len(g) != 1 || g[0] != `f.yaml:3:1: products.debian: repeated "debian", first 1` {
-		t.Errorf("problems = %q", g)
+	want := []string{
+		`f.yaml:3:1: products.debian: repeated "debian", first 1`,
+		`f.yaml:4:1: products: merge keys (<<) are not supported; write the keys out`,
+		`f.yaml:5:1: products: not plain: a list`,
+		`f.yaml:2:9: products.ubuntu: not today`,
+	}
+	if g := messages(file.Err(In("products", err))); strings.Join(g, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
 	}
 }
 
