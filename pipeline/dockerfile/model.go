@@ -24,6 +24,49 @@ const (
 	UseMountFrom UseKind = "RUN --mount"
 )
 
+// Role says how an external image reaches the image being built: its
+// base, files copied into it, or only a tool of the build. A refresh
+// watches images by role (the policy's refresh.watch), so the roles are
+// decided here, from the same evaluation of the file that pins it.
+type Role string
+
+const (
+	// RoleFinal is the base of the target stage, followed through stages
+	// built FROM other stages to an external image.
+	RoleFinal Role = "final"
+	// RoleContent is an image whose files are copied into the target
+	// stage: COPY --from=<image> in the target stage (or a stage it is
+	// built FROM), or the base of a stage whose files are copied in with
+	// COPY --from=<stage>, directly or through a chain of such stages.
+	// The shipped files come from it, like the Go toolchain of a builder
+	// stage whose binary is copied into a distroless runtime.
+	RoleContent Role = "content"
+	// RoleBuilder is any other image the target needs: the base of a
+	// stage used only through RUN --mount=from=<stage>, and an image a
+	// RUN --mount=from=<image> mounts. A mount is read while a step runs
+	// and is not part of the result, so its files are not copied.
+	RoleBuilder Role = "builder"
+)
+
+// Stronger reports whether r says more about the result than o: final,
+// then content, then builder. An image used in several ways takes its
+// strongest role.
+func (r Role) Stronger(o Role) bool { return roleRank[r] > roleRank[o] }
+
+var roleRank = map[Role]int{RoleBuilder: 1, RoleContent: 2, RoleFinal: 3}
+
+// Image is one distinct external image the target depends on, with the
+// strongest role any of its uses gives it and the stages that use it.
+type Image struct {
+	// Ref is the normalised reference.
+	Ref Reference `json:"ref"`
+	// Role is how the image reaches the result.
+	Role Role `json:"role"`
+	// Stages name the stages that use the image, by AS name or, for an
+	// unnamed stage, by index, in file order.
+	Stages []string `json:"stages"`
+}
+
 // Stage is one FROM line and the instructions under it.
 type Stage struct {
 	// Index is the 0-based position of the stage, as COPY --from=<n> counts.
@@ -75,6 +118,9 @@ type Use struct {
 	Args []string `json:"args,omitempty"`
 	// Reachable reports that the build target depends on this use.
 	Reachable bool `json:"reachable"`
+	// Role is how this use brings the image into the result; empty when
+	// the target does not depend on it.
+	Role Role `json:"role,omitempty"`
 }
 
 // Report is what a Dockerfile builds on, for a given set of build args and
@@ -94,6 +140,8 @@ type Report struct {
 	// References are the distinct external images the target depends on,
 	// in order of first appearance in the file.
 	References []Reference `json:"references"`
+	// Images are References with the role and stages of each.
+	Images []Image `json:"images"`
 	// Args are the global ARGs, in file order.
 	Args []Arg `json:"args,omitempty"`
 	// Stages are all stages, reachable from the target or not.

@@ -5,6 +5,73 @@ import (
 	"strconv"
 )
 
+// fileStages returns the stages whose files make up the target's result:
+// final is the target and the stages it is built FROM (its filesystem
+// starts as theirs); content adds every stage whose files are copied into
+// one of those with COPY --from=<stage>, with the stages it is built FROM
+// and copies from in turn. RUN --mount=from does not count: a mount is
+// read while a step runs and is not part of the result.
+func (b *builder) fileStages(target int) (final, content map[int]bool) {
+	final = map[int]bool{}
+	for i := target; i >= 0; i = b.stages[i].BaseStage {
+		final[i] = true
+		if b.stages[i].Kind != BaseStage {
+			break
+		}
+	}
+	copies := make([][]int, len(b.stages))
+	for _, r := range b.refs {
+		if j := b.refStage(r.value); j >= 0 && r.kind == UseCopyFrom {
+			copies[r.stage] = append(copies[r.stage], j)
+		}
+	}
+	content = map[int]bool{}
+	queue := []int{target}
+	for len(queue) > 0 {
+		i := queue[0]
+		queue = queue[1:]
+		if content[i] {
+			continue
+		}
+		content[i] = true
+		if st := b.stages[i]; st.Kind == BaseStage {
+			queue = append(queue, st.BaseStage)
+		}
+		queue = append(queue, copies[i]...)
+	}
+	return final, content
+}
+
+// useRole is the role a reachable use gives its image.
+func useRole(u Use, final, content map[int]bool) Role {
+	switch {
+	case u.Kind == UseFrom && final[u.Stage]:
+		return RoleFinal
+	case u.Kind == UseMountFrom:
+		return RoleBuilder
+	case content[u.Stage]:
+		return RoleContent
+	}
+	return RoleBuilder
+}
+
+// refStage is the stage a COPY --from or RUN --mount=from value names: an
+// index or a name; -1 when it names an image.
+func (b *builder) refStage(value string) int {
+	if idx, err := strconv.Atoi(value); err == nil {
+		return idx
+	}
+	return b.stageIndex(value)
+}
+
+// stageRef names a stage in reports: its AS name, or its index.
+func (b *builder) stageRef(i int) string {
+	if n := b.stages[i].Name; n != "" {
+		return n
+	}
+	return strconv.Itoa(i)
+}
+
 // external is a use of an external image before reachability is known.
 type external struct {
 	use  Use
@@ -38,7 +105,7 @@ func (b *builder) finish(target int, escape rune) *Dockerfile {
 		})
 	}
 	for _, r := range b.refs {
-		if _, err := strconv.Atoi(r.value); err == nil || b.stageIndex(r.value) >= 0 {
+		if b.refStage(r.value) >= 0 {
 			continue
 		}
 		ref, _ := ParseReference(r.value) // validated by evalRefs
@@ -62,17 +129,36 @@ func (b *builder) finish(target int, escape rune) *Dockerfile {
 		Target:      b.stages[target].Name,
 		TargetIndex: target,
 		References:  []Reference{},
+		Images:      []Image{},
 		Args:        b.args,
 		Stages:      b.stages,
 		Uses:        []Use{},
 	}
-	seen := map[string]bool{}
+	final, content := b.fileStages(target)
+	images := map[string]int{}
 	for _, e := range exts {
+		if e.use.Reachable {
+			e.use.Role = useRole(e.use, final, content)
+		}
 		rep.Uses = append(rep.Uses, e.use)
 		d.useSites = append(d.useSites, e.site)
-		if e.use.Reachable && !seen[e.use.Ref.String()] {
-			seen[e.use.Ref.String()] = true
+		if !e.use.Reachable {
+			continue
+		}
+		key := e.use.Ref.String()
+		i, seen := images[key]
+		if !seen {
+			i = len(rep.Images)
+			images[key] = i
 			rep.References = append(rep.References, e.use.Ref)
+			rep.Images = append(rep.Images, Image{Ref: e.use.Ref, Role: e.use.Role})
+		}
+		img := &rep.Images[i]
+		if e.use.Role.Stronger(img.Role) {
+			img.Role = e.use.Role
+		}
+		if label := b.stageRef(e.use.Stage); !slices.Contains(img.Stages, label) {
+			img.Stages = append(img.Stages, label)
 		}
 	}
 	for i := target; ; {
@@ -105,6 +191,10 @@ func (d *Dockerfile) Report() Report {
 	r.Stages = slices.Clone(r.Stages)
 	for i := range r.Stages {
 		r.Stages[i].Args = slices.Clone(r.Stages[i].Args)
+	}
+	r.Images = slices.Clone(r.Images)
+	for i := range r.Images {
+		r.Images[i].Stages = slices.Clone(r.Images[i].Stages)
 	}
 	r.Uses = slices.Clone(r.Uses)
 	for i := range r.Uses {
