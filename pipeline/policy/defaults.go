@@ -18,7 +18,8 @@ import (
 //	tags.date_format: YYYYMMDD
 //	tags.edge:        ["edge-{branch}", "edge-sha-{sha7}"]
 //	release.dated:    false
-//	refresh:          exact: false, strategy: rebuild, skip_unchanged: true
+//	refresh:          exact: false, strategy: rebuild, skip_unchanged: true,
+//	                  watch: content, packages: ignore
 //	attestations:     sbom: spdx, provenance: true, layouts: [referrers, index],
 //	                  sign: none
 func Default() *Policy {
@@ -48,7 +49,7 @@ func Default() *Policy {
 			NewestLineOnly: []Role{RoleAlias},
 			Immutable:      []Role{RoleExact, RoleDated},
 		},
-		Refresh: Refresh{Strategy: StrategyRebuild, SkipUnchanged: true},
+		Refresh: Refresh{Strategy: StrategyRebuild, SkipUnchanged: true, Watch: WatchContent, Packages: PackagesIgnore},
 		Attestations: Attestations{
 			SBOM:       SBOMSPDX,
 			Provenance: true,

@@ -63,6 +63,41 @@ const (
 	StrategyRebase Strategy = "rebase"
 )
 
+// Watch says which of the images a build uses a refresh watches: a line
+// whose watched images all still resolve to the digests its published
+// image records is up to date.
+type Watch string
+
+// What refresh.watch accepts.
+const (
+	// WatchFinal watches only the final stage's base.
+	WatchFinal Watch = "final"
+	// WatchContent watches the final base and every image whose files
+	// are copied into the final stage, directly or through builder
+	// stages (COPY --from).
+	WatchContent Watch = "content"
+	// WatchAll watches every image the build uses, builder stages and
+	// RUN --mount=from images included.
+	WatchAll Watch = "all"
+)
+
+// Packages says whether a refresh asks the image's own package manager
+// for updates when none of its watched images moved.
+type Packages string
+
+// What refresh.packages accepts.
+const (
+	// PackagesIgnore does not look at OS packages: only watched images
+	// make a line stale.
+	PackagesIgnore Packages = "ignore"
+	// PackagesSecurity makes a line stale when its distribution has
+	// security updates for the image's packages.
+	PackagesSecurity Packages = "security"
+	// PackagesAll makes a line stale when any package of the image has
+	// an update.
+	PackagesAll Packages = "all"
+)
+
 // SBOMFormat is the document format of software bills of materials.
 type SBOMFormat string
 
@@ -171,6 +206,10 @@ type Refresh struct {
 	Strategy Strategy `json:"strategy"`
 	// SkipUnchanged skips a line whose base digest has not moved.
 	SkipUnchanged bool `json:"skip_unchanged"`
+	// Watch is which images of the build a refresh watches.
+	Watch Watch `json:"watch"`
+	// Packages is whether OS package updates make a line stale.
+	Packages Packages `json:"packages"`
 }
 
 // Attestations says what is attached to every published image.

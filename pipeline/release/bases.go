@@ -13,6 +13,7 @@ import (
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/dockerfile"
 	"github.com/patchline/patchline/pipeline/registry"
+	"github.com/patchline/patchline/pipeline/watch"
 )
 
 // Base is one external image the build uses, resolved for this run.
@@ -26,9 +27,26 @@ type Base struct {
 	Previous string `json:"previous,omitempty"`
 	// Final marks the image the result is based on.
 	Final bool `json:"final,omitempty"`
+	// Role is how the image reaches the result: the final base, content
+	// copied into the final stage, or a builder.
+	Role dockerfile.Role `json:"role,omitempty"`
+	// Stages are the Dockerfile stages that use the image.
+	Stages []string `json:"stages,omitempty"`
 	// Platforms maps os/arch to the platform manifest digest (final base
 	// only).
 	Platforms map[string]string `json:"platforms,omitempty"`
+}
+
+// Inputs are the bases as the image records them (see watch).
+func (p *Pinned) Inputs() []watch.Input {
+	if p == nil {
+		return nil
+	}
+	out := make([]watch.Input, 0, len(p.Bases))
+	for _, b := range p.Bases {
+		out = append(out, watch.Input{Ref: b.Ref, Digest: b.Digest, Role: b.Role, Stages: b.Stages})
+	}
+	return out
 }
 
 // Pinned is a Dockerfile with every base pinned for this build.
@@ -176,8 +194,9 @@ func (r *Resolver) Pin(ctx context.Context, file string, content []byte, target 
 		}
 		out.BuildArgs = append(out.BuildArgs, a)
 	}
-	for _, ref := range report.References {
-		b := Base{Ref: ref.Key(), Digest: r.known(ref.Key()), Previous: ref.Digest}
+	for _, img := range report.Images {
+		ref := img.Ref
+		b := Base{Ref: ref.Key(), Digest: r.known(ref.Key()), Previous: ref.Digest, Role: img.Role, Stages: img.Stages}
 		if report.Base != nil && report.Base.Key() == ref.Key() {
 			b.Final = true
 		}

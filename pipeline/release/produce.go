@@ -12,6 +12,7 @@ import (
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/policy"
+	"github.com/patchline/patchline/pipeline/watch"
 )
 
 // Build says what is being built, for annotations and provenance.
@@ -54,8 +55,10 @@ type Product struct {
 // Annotations returns the OCI annotations of a build of in.Source on the
 // pinned bases: the same keys go on the index and on every platform
 // manifest, and the base digest on a platform manifest is that platform's
-// base image.
-func Annotations(in Inputs, b Build, pinned *Pinned) (common map[string]string, perPlatform map[string]map[string]string) {
+// base image. Every external image the build uses is recorded under
+// watch.AnnotationInputs (the same list on every platform: one pinned
+// Dockerfile serves them all).
+func Annotations(in Inputs, b Build, pinned *Pinned) (common map[string]string, perPlatform map[string]map[string]string, err error) {
 	common = map[string]string{
 		build.AnnotationVersion:  b.Version,
 		build.AnnotationRevision: in.Source.Commit,
@@ -72,7 +75,14 @@ func Annotations(in Inputs, b Build, pinned *Pinned) (common map[string]string, 
 			perPlatform[p] = map[string]string{build.AnnotationBaseDigest: d}
 		}
 	}
-	return common, perPlatform
+	if pinned != nil {
+		inputs, err := watch.Encode(pinned.Inputs())
+		if err != nil {
+			return nil, nil, err
+		}
+		common[watch.AnnotationInputs] = inputs
+	}
+	return common, perPlatform, nil
 }
 
 // Produce resolves and pins the bases, builds every platform, annotates
@@ -101,7 +111,10 @@ func Produce(ctx context.Context, in Inputs, res *Resolver, b Build) (*Product, 
 		pinned.Final.Platforms = pd
 	}
 	started := in.now()
-	common, per := Annotations(in, b, pinned)
+	common, per, err := Annotations(in, b, pinned)
+	if err != nil {
+		return nil, err
+	}
 	idx, err := in.Builder.Build(ctx, build.Spec{
 		Dockerfile:          in.Dockerfile,
 		Content:             pinned.Content,

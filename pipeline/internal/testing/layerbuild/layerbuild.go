@@ -1,8 +1,12 @@
 // Package layerbuild is a Builder that runs nothing: it reads the
 // Dockerfile's target stage, starts from the pinned base image of each
-// platform, adds one layer with the files its COPY instructions name, and
-// applies the config instructions (ENV, LABEL, WORKDIR, USER, ENTRYPOINT,
-// CMD, EXPOSE). RUN is refused. Its output is a real, deterministic
+// platform, adds one layer with the files its COPY instructions name (from
+// the source tree, from another stage or from an image with COPY --from),
+// and applies the config instructions (ENV, LABEL, WORKDIR, USER,
+// ENTRYPOINT, CMD, EXPOSE, ARG). RUN is refused unless the builder is
+// given a RunFunc that stands in for the command; its results are cached
+// the way BuildKit caches a RUN layer, by the step's inputs, so that tests
+// see what a persistent engine does. Its output is a real, deterministic
 // multi-platform image, which is what the release and refresh flows are
 // tested against when no Dagger engine is available.
 package layerbuild
@@ -11,10 +15,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,10 +47,60 @@ var ErrUnsupported = errors.New("not supported without a container engine")
 // (name:tag@sha256:... or name@sha256:...).
 type FetchFunc func(ctx context.Context, ref string, platform v1.Platform) (v1.Image, error)
 
+// Run is one RUN instruction handed to a RunFunc.
+type Run struct {
+	// Platform is the platform being built.
+	Platform v1.Platform
+	// Command is the command as written after RUN and its flags.
+	Command string
+	// Args are the build arguments in scope (declared with ARG in the
+	// stage), with their values: what BuildKit puts in the step's
+	// environment and in its cache key.
+	Args map[string]string
+	// File returns a regular file of the stage's filesystem so far, by
+	// absolute path.
+	File func(path string) ([]byte, bool)
+}
+
+// RunFunc stands in for a RUN instruction: it returns the files the step
+// writes, by absolute path.
+type RunFunc func(ctx context.Context, r Run) (map[string][]byte, error)
+
+// Cache holds RUN results by their inputs, as an engine's layer cache
+// does: a step whose stage so far, command and build arguments in scope
+// are those of an earlier step gets that step's files without running.
+// Share one between builders to model one persistent engine.
+type Cache struct {
+	mu    sync.Mutex
+	steps map[string]map[string][]byte
+	runs  int
+}
+
+// NewCache returns an empty cache.
+func NewCache() *Cache { return &Cache{steps: map[string]map[string][]byte{}} }
+
+// Runs returns how many RUN steps ran (not taken from the cache).
+func (c *Cache) Runs() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.runs
+}
+
+// Option configures a Builder.
+type Option func(*Builder)
+
+// WithRun lets the builder run RUN instructions with run.
+func WithRun(run RunFunc) Option { return func(b *Builder) { b.run = run } }
+
+// WithCache shares a RUN cache; without it each builder has its own.
+func WithCache(c *Cache) Option { return func(b *Builder) { b.cache = c } }
+
 // Builder assembles images from a source tree held in memory.
 type Builder struct {
 	files map[string][]byte
 	fetch FetchFunc
+	run   RunFunc
+	cache *Cache
 
 	mu     sync.Mutex
 	builds int
@@ -50,12 +108,19 @@ type Builder struct {
 
 // New returns a builder over files (path → content, "Dockerfile" among
 // them) that fetches base images with fetch.
-func New(files map[string]string, fetch FetchFunc) *Builder {
+func New(files map[string]string, fetch FetchFunc, opts ...Option) *Builder {
 	fs := map[string][]byte{}
 	for k, v := range files {
 		fs[path.Clean(k)] = []byte(v)
 	}
-	return &Builder{files: fs, fetch: fetch}
+	b := &Builder{files: fs, fetch: fetch}
+	for _, o := range opts {
+		o(b)
+	}
+	if b.cache == nil {
+		b.cache = NewCache()
+	}
+	return b
 }
 
 // Builds returns how many builds ran, so tests can assert that a refresh
@@ -116,9 +181,14 @@ func (b *Builder) Build(ctx context.Context, spec build.Spec) (v1.ImageIndex, er
 	if c, ok := spec.Created(); ok {
 		created = c
 	}
+	args := map[string]string{}
+	for _, a := range spec.BuildArgs {
+		args[a.Name] = a.Value
+	}
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for _, p := range spec.Platforms {
-		img, err := b.stage(ctx, stages, target, p, created)
+		bc := &buildCtx{stages: stages, platform: p, created: created, args: args, done: map[int]v1.Image{}}
+		img, err := b.stage(ctx, bc, target)
 		if err != nil {
 			return nil, err
 		}
@@ -129,9 +199,22 @@ func (b *Builder) Build(ctx context.Context, spec build.Spec) (v1.ImageIndex, er
 	return idx, nil
 }
 
-func (b *Builder) stage(ctx context.Context, stages []instructions.Stage, i int, p v1.Platform, created time.Time) (v1.Image, error) {
-	st := stages[i]
-	base, err := b.base(ctx, stages, i, p, created)
+// buildCtx is one platform's build: the stages, what is built so far.
+type buildCtx struct {
+	stages   []instructions.Stage
+	platform v1.Platform
+	created  time.Time
+	args     map[string]string
+	done     map[int]v1.Image
+}
+
+func (b *Builder) stage(ctx context.Context, bc *buildCtx, i int) (v1.Image, error) {
+	if img, ok := bc.done[i]; ok {
+		return img, nil
+	}
+	st := bc.stages[i]
+	p := bc.platform
+	base, err := b.base(ctx, bc, i)
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +224,23 @@ func (b *Builder) stage(ctx context.Context, stages []instructions.Stage, i int,
 	}
 	cfg := cf.DeepCopy()
 	files := map[string][]byte{}
+	var baseFiles map[string][]byte
+	file := func(name string) ([]byte, bool) {
+		name = strings.TrimPrefix(path.Clean(name), "/")
+		if c, ok := files["/"+name]; ok {
+			return c, true
+		}
+		if baseFiles == nil {
+			fs, err := imageFiles(base)
+			if err != nil {
+				return nil, false
+			}
+			baseFiles = fs
+		}
+		c, ok := baseFiles[name]
+		return c, ok
+	}
+	scope := map[string]string{}
 	workdir := cfg.Config.WorkingDir
 	if workdir == "" {
 		workdir = "/"
@@ -149,7 +249,14 @@ func (b *Builder) stage(ctx context.Context, stages []instructions.Stage, i int,
 		switch c := c.(type) {
 		case *instructions.CopyCommand:
 			if c.From != "" {
-				return nil, fmt.Errorf("%w: COPY --from=%s in stage %q", ErrUnsupported, c.From, st.Name)
+				src, err := b.from(ctx, bc, c.From)
+				if err != nil {
+					return nil, err
+				}
+				if err := copyPaths(src, c.SourcePaths, c.DestPath, workdir, files, "COPY --from="+c.From); err != nil {
+					return nil, err
+				}
+				continue
 			}
 			if err := b.copy(c.SourcePaths, c.DestPath, workdir, files); err != nil {
 				return nil, err
@@ -188,20 +295,38 @@ func (b *Builder) stage(ctx context.Context, stages []instructions.Stage, i int,
 				cfg.Config.ExposedPorts[port] = struct{}{}
 			}
 		case *instructions.ArgCommand:
-			// ARGs only matter to FROM lines, which the caller pinned.
+			// The FROM lines were pinned by the caller; in a stage, an ARG
+			// brings a build argument into scope for the RUN steps below.
+			for _, kv := range c.Args {
+				v, given := bc.args[kv.Key]
+				if !given && kv.Value != nil {
+					v = *kv.Value
+				}
+				scope[kv.Key] = v
+			}
 		case *instructions.RunCommand:
-			return nil, fmt.Errorf("%w: RUN in stage %q (build it with the Dagger builder)", ErrUnsupported, st.Name)
+			if b.run == nil {
+				return nil, fmt.Errorf("%w: RUN in stage %q (build it with the Dagger builder)", ErrUnsupported, st.Name)
+			}
+			out, err := b.runStep(ctx, base, files, Run{Platform: p, Command: strings.Join(c.CmdLine, " "), Args: scope, File: file})
+			if err != nil {
+				return nil, fmt.Errorf("%w: RUN %s: %v", build.ErrBuild, strings.Join(c.CmdLine, " "), err)
+			}
+			for k, v := range out {
+				files[path.Clean("/"+k)] = v
+			}
+			scope = copyMap(scope)
 		default:
 			return nil, fmt.Errorf("%w: %s", ErrUnsupported, strings.ToUpper(c.Name()))
 		}
 	}
 	img := base
 	if len(files) > 0 {
-		layer, err := tarLayer(files, created)
+		layer, err := tarLayer(files, bc.created)
 		if err != nil {
 			return nil, err
 		}
-		img, err = mutate.Append(img, mutate.Addendum{Layer: layer, MediaType: types.OCILayer, History: v1.History{Created: v1.Time{Time: created}, CreatedBy: "COPY (layerbuild)"}})
+		img, err = mutate.Append(img, mutate.Addendum{Layer: layer, MediaType: types.OCILayer, History: v1.History{Created: v1.Time{Time: bc.created}, CreatedBy: "COPY (layerbuild)"}})
 		if err != nil {
 			return nil, err
 		}
@@ -213,37 +338,177 @@ func (b *Builder) stage(ctx context.Context, stages []instructions.Stage, i int,
 		cfg.RootFS = appended.RootFS
 		cfg.History = appended.History
 	}
-	cfg.Created = v1.Time{Time: created}
+	cfg.Created = v1.Time{Time: bc.created}
 	cfg.OS, cfg.Architecture, cfg.Variant = p.OS, p.Architecture, p.Variant
 	img, err = mutate.ConfigFile(img, cfg)
 	if err != nil {
 		return nil, err
 	}
 	img = mutate.MediaType(img, types.OCIManifestSchema1)
-	return mutate.ConfigMediaType(img, types.OCIConfigJSON), nil
+	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
+	bc.done[i] = img
+	return img, nil
 }
 
-func (b *Builder) base(ctx context.Context, stages []instructions.Stage, i int, p v1.Platform, created time.Time) (v1.Image, error) {
-	st := stages[i]
+// runStep runs a RUN step, or takes its files from the cache when a step
+// with the same inputs ran before.
+func (b *Builder) runStep(ctx context.Context, base v1.Image, files map[string][]byte, r Run) (map[string][]byte, error) {
+	d, err := base.Digest()
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", d, r.Platform, r.Command)
+	for _, k := range sortedKeys(files) {
+		sum := sha256.Sum256(files[k])
+		fmt.Fprintf(h, "%s=%x\x00", k, sum)
+	}
+	for _, k := range sortedKeys(r.Args) {
+		fmt.Fprintf(h, "ARG %s=%s\x00", k, r.Args[k])
+	}
+	key := hex.EncodeToString(h.Sum(nil))
+	b.cache.mu.Lock()
+	out, ok := b.cache.steps[key]
+	b.cache.mu.Unlock()
+	if ok {
+		return out, nil
+	}
+	out, err = b.run(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	b.cache.mu.Lock()
+	b.cache.steps[key] = out
+	b.cache.runs++
+	b.cache.mu.Unlock()
+	return out, nil
+}
+
+// from returns the filesystem COPY --from names: a stage (by name or
+// index) built for the same platform, or a pinned image.
+func (b *Builder) from(ctx context.Context, bc *buildCtx, from string) (map[string][]byte, error) {
+	j := -1
+	if n, err := strconv.Atoi(from); err == nil && n >= 0 && n < len(bc.stages) {
+		j = n
+	}
+	for k, s := range bc.stages {
+		if s.Name != "" && strings.EqualFold(s.Name, from) {
+			j = k
+		}
+	}
+	var img v1.Image
+	var err error
+	if j >= 0 {
+		img, err = b.stage(ctx, bc, j)
+	} else {
+		img, err = b.image(ctx, from, bc.platform)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return imageFiles(img)
+}
+
+func (b *Builder) base(ctx context.Context, bc *buildCtx, i int) (v1.Image, error) {
+	st := bc.stages[i]
+	p := bc.platform
 	if strings.EqualFold(st.BaseName, "scratch") {
 		return mutate.ConfigFile(empty.Image, &v1.ConfigFile{OS: p.OS, Architecture: p.Architecture, RootFS: v1.RootFS{Type: "layers"}})
 	}
 	for j := 0; j < i; j++ {
-		if stages[j].Name != "" && strings.EqualFold(stages[j].Name, st.BaseName) {
-			return b.stage(ctx, stages, j, p, created)
+		if bc.stages[j].Name != "" && strings.EqualFold(bc.stages[j].Name, st.BaseName) {
+			return b.stage(ctx, bc, j)
 		}
 	}
-	if !strings.Contains(st.BaseName, "@sha256:") {
-		return nil, fmt.Errorf("%w: FROM %s is not pinned to a digest", build.ErrBuild, st.BaseName)
+	return b.image(ctx, st.BaseName, p)
+}
+
+// image fetches one platform of a pinned external image.
+func (b *Builder) image(ctx context.Context, ref string, p v1.Platform) (v1.Image, error) {
+	if !strings.Contains(ref, "@sha256:") {
+		return nil, fmt.Errorf("%w: %s is not pinned to a digest", build.ErrBuild, ref)
 	}
-	if _, err := name.ParseReference(st.BaseName); err != nil {
-		return nil, fmt.Errorf("%w: FROM %s: %v", build.ErrBuild, st.BaseName, err)
+	if _, err := name.ParseReference(ref); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", build.ErrBuild, ref, err)
 	}
-	img, err := b.fetch(ctx, st.BaseName, p)
+	img, err := b.fetch(ctx, ref, p)
 	if err != nil {
-		return nil, fmt.Errorf("%w: fetching base %s for %s: %v", build.ErrBuild, st.BaseName, p, err)
+		return nil, fmt.Errorf("%w: fetching %s for %s: %v", build.ErrBuild, ref, p, err)
 	}
 	return img, nil
+}
+
+// imageFiles reads the regular files of an image's filesystem, by path
+// without the leading slash.
+func imageFiles(img v1.Image) (map[string][]byte, error) {
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	out := map[string][]byte{}
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		c, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, err
+		}
+		out[strings.TrimPrefix(path.Clean("/"+h.Name), "/")] = c
+	}
+}
+
+// copyPaths copies the named paths of a filesystem (a file, or every file
+// under a directory) to dest, as COPY --from does.
+func copyPaths(src map[string][]byte, srcs []string, dest, workdir string, files map[string][]byte, what string) error {
+	if !path.IsAbs(dest) {
+		dest = path.Join(workdir, dest)
+	}
+	for _, s := range srcs {
+		s = strings.TrimPrefix(path.Clean("/"+s), "/")
+		matched := false
+		for p, content := range src {
+			switch {
+			case p == s:
+				target := dest
+				if strings.HasSuffix(dest, "/") || len(srcs) > 1 {
+					target = path.Join(dest, path.Base(p))
+				}
+				files[path.Clean(target)] = content
+				matched = true
+			case s == "" || strings.HasPrefix(p, s+"/"):
+				files[path.Join(dest, strings.TrimPrefix(p, s+"/"))] = content
+				matched = true
+			}
+		}
+		if !matched {
+			return fmt.Errorf("%w: %s %s: no such file", build.ErrBuild, what, s)
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // copy adds the named source files (a file, or every file under a

@@ -1,0 +1,107 @@
+package watch
+
+import (
+	"fmt"
+	"slices"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/patchline/patchline/pipeline/build"
+	"github.com/patchline/patchline/pipeline/dockerfile"
+	"github.com/patchline/patchline/pipeline/policy"
+)
+
+// Record is what a published image says it was built from.
+type Record struct {
+	// Inputs are the external images, the final base first.
+	Inputs []Input
+	// FinalOnly is set when the image records no inputs annotation (it
+	// was published before patchline wrote one): Inputs then hold only
+	// the final base, read from org.opencontainers.image.base.name and
+	// base.digest, and images copied in or used by builder stages are
+	// not known.
+	FinalOnly bool
+	// Platforms maps each platform of the image (os/arch[/variant]) to
+	// the manifest of the final base it was built on, as its index
+	// descriptor records it.
+	Platforms map[string]string
+	// Order lists the platforms in index order.
+	Order []string
+}
+
+// Final returns the final base, if the image records one.
+func (r Record) Final() (Input, bool) {
+	for _, in := range r.Inputs {
+		if in.Role == dockerfile.RoleFinal {
+			return in, true
+		}
+	}
+	return Input{}, false
+}
+
+// Watched splits the inputs into those a refresh under mode watches and
+// the others. With FinalOnly, the final base is all there is to watch.
+func (r Record) Watched(mode policy.Watch) (watched, other []Input) {
+	for _, in := range r.Inputs {
+		if Watches(mode, in.Role) {
+			watched = append(watched, in)
+		} else {
+			other = append(other, in)
+		}
+	}
+	return watched, other
+}
+
+// Read returns the record of a published index from its annotations and
+// its descriptors, as one GET of the index returns them. Each platform
+// descriptor carries the inputs annotation (the release flow copies
+// every manifest annotation onto its descriptor); they must agree. An
+// index without one on its descriptors is read from its own
+// annotations, and one without any from its base annotations (FinalOnly).
+// A record with neither is an empty Record with FinalOnly set.
+func Read(annotations map[string]string, descs []v1.Descriptor) (Record, error) {
+	rec := Record{Platforms: map[string]string{}}
+	var found string
+	for _, d := range descs {
+		if d.Platform == nil || d.Platform.OS == "unknown" {
+			continue
+		}
+		p := d.Platform.String()
+		rec.Order = append(rec.Order, p)
+		rec.Platforms[p] = d.Annotations[build.AnnotationBaseDigest]
+		s, ok := d.Annotations[AnnotationInputs]
+		if !ok {
+			continue
+		}
+		if found != "" && s != found {
+			return rec, fmt.Errorf("%w: the platforms of the image record different images (%s differs)", ErrInvalidRecord, p)
+		}
+		found = s
+	}
+	if found == "" {
+		found = annotations[AnnotationInputs]
+	}
+	if found != "" {
+		in, err := Decode(found)
+		if err != nil {
+			return rec, err
+		}
+		rec.Inputs = in
+		return rec, nil
+	}
+	rec.FinalOnly = true
+	name, digest := annotations[build.AnnotationBaseName], annotations[build.AnnotationBaseDigest]
+	if name != "" && digestPattern.MatchString(digest) {
+		rec.Inputs = []Input{{Ref: name, Digest: digest, Role: dockerfile.RoleFinal}}
+	}
+	return rec, nil
+}
+
+// Refs lists the references of inputs.
+func Refs(inputs []Input) []string {
+	out := make([]string, 0, len(inputs))
+	for _, in := range inputs {
+		out = append(out, in.Ref)
+	}
+	return slices.Clip(out)
+}
