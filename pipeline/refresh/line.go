@@ -33,10 +33,14 @@ func refreshLine(ctx context.Context, req Request, res *release.Resolver, lp pla
 	case interrupted != "":
 		prod, err = release.Adopt(ctx, in, b, in.Repositories[0], interrupted)
 		lr.Adopted = true
-	case in.Policy.Refresh.Strategy == policy.StrategyRebase:
+	case in.Policy.Refresh.Strategy == policy.StrategyRebase && lr.onlyFinalMoved():
 		prod, err = rebaseLine(ctx, in, res, b, lr)
 	default:
 		prod, err = release.Produce(ctx, in, res, b)
+	}
+	if in.Policy.Refresh.Strategy == policy.StrategyRebase && interrupted == "" && !lr.onlyFinalMoved() {
+		lr.Strategy = policy.StrategyRebuild
+		lr.Notes = append(lr.Notes, "rebuilt rather than rebased: a rebase only replaces the final base's layers, and "+lr.Reason)
 	}
 	if errors.Is(err, errUnchanged) {
 		lr.Status, lr.Reason = StatusSkipped, "every platform already sits on the current base"

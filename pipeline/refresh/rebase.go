@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/patchline/patchline/pipeline/build"
+	"github.com/patchline/patchline/pipeline/dockerfile"
 	"github.com/patchline/patchline/pipeline/rebase"
 	"github.com/patchline/patchline/pipeline/release"
+	"github.com/patchline/patchline/pipeline/watch"
 )
 
 // errUnchanged is returned by rebaseLine when every platform already sits
@@ -50,6 +52,24 @@ func rebaseLine(ctx context.Context, in release.Inputs, res *release.Resolver, b
 		return nil, fmt.Errorf("%s has no usable %s annotation (%q), which a rebase keeps", image, build.AnnotationCreated, m.Annotations[build.AnnotationCreated])
 	}
 	fin.Created = created
+	rec, err := watch.Read(m.Annotations, m.Manifests)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", image, err)
+	}
+	inputs := rebasedInputs(rec, lr.Base.Name, current)
+	if !rec.FinalOnly {
+		// The image keeps every other image's files as they were: only the
+		// final base's digest changes in its record.
+		enc, err := watch.Encode(inputs)
+		if err != nil {
+			return nil, err
+		}
+		if fin.Annotations == nil {
+			fin.Annotations = map[string]string{}
+		}
+		fin.Annotations[watch.AnnotationInputs] = enc
+		fin.IndexAnnotations[watch.AnnotationInputs] = enc
+	}
 	out, err := rebase.Rebase(ctx, fin)
 	if err != nil {
 		return nil, err
@@ -61,9 +81,36 @@ func rebaseLine(ctx context.Context, in release.Inputs, res *release.Resolver, b
 		return nil, fmt.Errorf("%s was built from commit %s, but %s is at commit %s; a rebase keeps the image's layers and would attest a commit they were not built from: set refresh.strategy: rebuild to rebuild the line from its tag",
 			image, rev, in.Source.Ref, in.Source.Commit)
 	}
-	pinned := &release.Pinned{Bases: []release.Base{{Ref: lr.Base.Name, Digest: current, Previous: lr.Base.Recorded, Final: true}}}
-	pinned.Final = &pinned.Bases[0]
+	pinned := &release.Pinned{}
+	for _, input := range inputs {
+		base := release.Base{Ref: input.Ref, Digest: input.Digest, Role: input.Role, Stages: input.Stages}
+		if input.Role == dockerfile.RoleFinal {
+			base.Final, base.Previous = true, lr.Base.Recorded
+		}
+		pinned.Bases = append(pinned.Bases, base)
+	}
+	for i := range pinned.Bases {
+		if pinned.Bases[i].Final {
+			pinned.Final = &pinned.Bases[i]
+		}
+	}
 	return release.Attest(ctx, in, b, out.Index, pinned, "rebase")
+}
+
+// rebasedInputs is the record of a rebased image: the published one with
+// the final base at its new digest.
+func rebasedInputs(rec watch.Record, final, current string) []watch.Input {
+	if rec.FinalOnly || len(rec.Inputs) == 0 {
+		return []watch.Input{{Ref: final, Digest: current, Role: dockerfile.RoleFinal}}
+	}
+	out := make([]watch.Input, 0, len(rec.Inputs))
+	for _, in := range rec.Inputs {
+		if in.Role == dockerfile.RoleFinal {
+			in.Digest = current
+		}
+		out = append(out, in)
+	}
+	return out
 }
 
 // nameOnly drops the tag of a reference such as

@@ -19,6 +19,7 @@ import (
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/refresh"
 	"github.com/patchline/patchline/pipeline/release"
+	"github.com/patchline/patchline/pipeline/watch"
 )
 
 const rebasePolicy = "version: 1\nrefresh:\n  strategy: rebase\n"
@@ -104,7 +105,11 @@ func TestRebaseRefusesImageNotBuiltOnRecordedBase(t *testing.T) {
 	}
 	ann[build.AnnotationBaseDigest] = otherDigest.String()
 	ann[build.AnnotationBaseName] = e.Server.Ref("library/other:1")
-	e.Server.Seed(t, e.Repo+":1.6", mutate.Annotations(tampered, ann).(v1.ImageIndex))
+	ann[build.AnnotationBuilt] = "2026-02-05T00:00:00Z" // after the release build
+	delete(ann, watch.AnnotationInputs)
+	for _, tag := range []string{"1.6", "latest"} {
+		e.Server.Seed(t, e.Repo+":"+tag, mutate.Annotations(tampered, ann).(v1.ImageIndex))
+	}
 	e.Server.Seed(t, e.Server.Ref("library/other:1"), fixture.BaseIndex(t, "10"))
 	w.week()
 	rep, err := w.refresh()

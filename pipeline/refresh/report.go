@@ -3,12 +3,12 @@ package refresh
 import (
 	"strings"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
+	"github.com/patchline/patchline/pipeline/dockerfile"
 	"github.com/patchline/patchline/pipeline/plan"
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/publish"
 	"github.com/patchline/patchline/pipeline/registry"
+	"github.com/patchline/patchline/pipeline/watch"
 )
 
 // Status is what happened to a line.
@@ -64,6 +64,27 @@ type BaseCheck struct {
 	Platforms []PlatformBase `json:"platforms,omitempty"`
 }
 
+// ImageCheck compares one image the published build records with what its
+// tag points at now.
+type ImageCheck struct {
+	Ref    string          `json:"ref"`
+	Role   dockerfile.Role `json:"role"`
+	Stages []string        `json:"stages,omitempty"`
+	// Watched is set when refresh.watch watches the image; an image not
+	// watched is not asked about (Current is empty).
+	Watched  bool   `json:"watched"`
+	Recorded string `json:"recorded"`
+	Current  string `json:"current,omitempty"`
+	Moved    bool   `json:"moved,omitempty"`
+	// Platforms are the manifests of each platform, recorded and now,
+	// when the image moved.
+	Platforms []PlatformBase `json:"platforms,omitempty"`
+}
+
+// KnownFinalOnly is LineReport.Known for an image published before every
+// image of the build was recorded.
+const KnownFinalOnly = "final base only"
+
 // LineReport is one line's outcome.
 type LineReport struct {
 	Line    string `json:"line"`
@@ -76,6 +97,12 @@ type LineReport struct {
 	Published string     `json:"published,omitempty"`
 	Base      *BaseCheck `json:"base,omitempty"`
 	BaseEOL   *BaseEOL   `json:"base_eol,omitempty"`
+	// Images are every image the published build records, watched or
+	// not.
+	Images []ImageCheck `json:"images,omitempty"`
+	// Known is "final base only" when the published build records only
+	// its final base.
+	Known string `json:"known,omitempty"`
 	// Strategy is how the line was refreshed: rebuild or rebase.
 	Strategy     policy.Strategy     `json:"strategy,omitempty"`
 	Digest       string              `json:"digest,omitempty"`
@@ -94,6 +121,23 @@ type LineReport struct {
 	Command string `json:"command,omitempty"`
 
 	behindWhy []string
+	// moved are the watched images that moved, when that made the line
+	// stale.
+	moved []watch.Input
+}
+
+// onlyFinalMoved reports whether the line is stale because its final base
+// moved and nothing else: what a rebase can fix.
+func (lr *LineReport) onlyFinalMoved() bool {
+	if len(lr.moved) == 0 {
+		return lr.Base != nil && lr.Base.Name != ""
+	}
+	for _, m := range lr.moved {
+		if m.Role != dockerfile.RoleFinal {
+			return false
+		}
+	}
+	return true
 }
 
 // setTags records what a publish did in the primary repository, and the
@@ -165,13 +209,3 @@ func (r *Report) linesWith(s Status) string {
 
 func (r *Report) failedLines() string { return "line " + r.linesWith(StatusFailed) }
 func (r *Report) staleLines() string  { return "line " + r.linesWith(StatusStale) }
-
-func platformsOf(ps []PlatformBase) []v1.Platform {
-	var out []v1.Platform
-	for _, p := range ps {
-		if pl, err := v1.ParsePlatform(p.Platform); err == nil {
-			out = append(out, *pl)
-		}
-	}
-	return out
-}

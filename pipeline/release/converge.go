@@ -9,7 +9,9 @@ import (
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/plan"
 	"github.com/patchline/patchline/pipeline/publish"
+	"github.com/patchline/patchline/pipeline/registry"
 	"github.com/patchline/patchline/pipeline/version"
+	"github.com/patchline/patchline/pipeline/watch"
 )
 
 // maxRaces bounds how many lost races one publish recovers from before it
@@ -122,9 +124,9 @@ func settleRace(ctx context.Context, in Inputs, b Build, prod *Product, race *pu
 }
 
 // sameBuild reports whether two images are builds of the same thing: the
-// same version of the same revision on the same base.
+// same version of the same revision on the same images.
 func sameBuild(a, b map[string]string) bool {
-	for _, k := range []string{build.AnnotationVersion, build.AnnotationRevision, build.AnnotationBaseName, build.AnnotationBaseDigest} {
+	for _, k := range []string{build.AnnotationVersion, build.AnnotationRevision, build.AnnotationBaseName, build.AnnotationBaseDigest, watch.AnnotationInputs} {
 		if a[k] != b[k] {
 			return false
 		}
@@ -138,8 +140,8 @@ func describeBuild(ann map[string]string) string {
 
 // FindInterrupted looks among today's dated tags of v in the primary
 // repository for the image a run that stopped part-way already published:
-// a build of in.Source.Commit on the base the tag of its recorded base
-// points at now. Finishing that image, instead of building anew, leaves no
+// a build of in.Source.Commit whose watched images (see watch) are still
+// what their tags point at now. Finishing that image, instead of building anew, leaves no
 // dated tag holding an image that never became the line's. skip is a
 // digest not to consider (the image the line already has). It costs one
 // GET per candidate, and there is none unless a dated tag was written
@@ -163,18 +165,36 @@ func FindInterrupted(ctx context.Context, in Inputs, res *Resolver, v version.Ve
 		if ann[build.AnnotationVersion] != v.String() || ann[build.AnnotationRevision] != in.Source.Commit {
 			continue
 		}
-		if name := ann[build.AnnotationBaseName]; name != "" {
-			now, err := res.Digest(ctx, name)
-			if err != nil {
-				return "", err
-			}
-			if now != ann[build.AnnotationBaseDigest] {
-				continue
-			}
+		current, err := onCurrentImages(ctx, in, res, m)
+		if err != nil {
+			return "", err
 		}
-		return d, nil
+		if current {
+			return d, nil
+		}
 	}
 	return "", nil
+}
+
+// onCurrentImages reports whether every image the build m records, of
+// those the policy's refresh.watch watches, still resolves to the digest
+// it was built with (one HEAD each, shared through res).
+func onCurrentImages(ctx context.Context, in Inputs, res *Resolver, m *registry.Manifest) (bool, error) {
+	rec, err := watch.Read(m.Annotations, m.Manifests)
+	if err != nil {
+		return false, nil
+	}
+	watched, _ := rec.Watched(in.Policy.Refresh.Watch)
+	for _, input := range watched {
+		now, err := res.Digest(ctx, input.Ref)
+		if err != nil {
+			return false, err
+		}
+		if now != input.Digest {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // Adopt loads an image already in repo so that it can be finished:

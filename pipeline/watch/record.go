@@ -53,15 +53,20 @@ func (r Record) Watched(mode policy.Watch) (watched, other []Input) {
 }
 
 // Read returns the record of a published index from its annotations and
-// its descriptors, as one GET of the index returns them. Each platform
-// descriptor carries the inputs annotation (the release flow copies
-// every manifest annotation onto its descriptor); they must agree. An
-// index without one on its descriptors is read from its own
-// annotations, and one without any from its base annotations (FinalOnly).
-// A record with neither is an empty Record with FinalOnly set.
+// its descriptors, as one GET of the index returns them.
+//
+// The index's own annotation is read first: it describes the image as a
+// whole, and a rebase that carries a platform over unchanged (only
+// another platform's base moved) updates the index's record but leaves
+// that platform's manifest, and so its descriptor, as they were built.
+// An index without it is read from its platform descriptors, which the
+// release flow gives every manifest annotation; they must agree. An image
+// with neither is read from its base annotations (FinalOnly); one with
+// none of them is an empty Record with FinalOnly set.
 func Read(annotations map[string]string, descs []v1.Descriptor) (Record, error) {
 	rec := Record{Platforms: map[string]string{}}
-	var found string
+	found := annotations[AnnotationInputs]
+	fromIndex := found != ""
 	for _, d := range descs {
 		if d.Platform == nil || d.Platform.OS == "unknown" {
 			continue
@@ -70,16 +75,13 @@ func Read(annotations map[string]string, descs []v1.Descriptor) (Record, error) 
 		rec.Order = append(rec.Order, p)
 		rec.Platforms[p] = d.Annotations[build.AnnotationBaseDigest]
 		s, ok := d.Annotations[AnnotationInputs]
-		if !ok {
+		if !ok || fromIndex {
 			continue
 		}
 		if found != "" && s != found {
 			return rec, fmt.Errorf("%w: the platforms of the image record different images (%s differs)", ErrInvalidRecord, p)
 		}
 		found = s
-	}
-	if found == "" {
-		found = annotations[AnnotationInputs]
 	}
 	if found != "" {
 		in, err := Decode(found)

@@ -101,6 +101,12 @@ func TestReadFromTheIndexDescriptors(t *testing.T) {
 	if _, err := Read(nil, descs); !errors.Is(err, ErrInvalidRecord) {
 		t.Errorf("platforms that disagree: %v", err)
 	}
+	// The index's own record wins: a rebase that carried one platform
+	// over updates the index, not that platform's manifest.
+	rec, err = Read(map[string]string{AnnotationInputs: other}, descs)
+	if err != nil || len(rec.Inputs) != 2 {
+		t.Errorf("the index's record: %+v %v", rec, err)
+	}
 }
 
 func TestReadFallsBackToTheBaseAnnotations(t *testing.T) {
