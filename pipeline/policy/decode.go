@@ -52,6 +52,8 @@ type document struct {
 		Exact         *flag     `yaml:"exact"`
 		Strategy      *strategy `yaml:"strategy"`
 		SkipUnchanged *flag     `yaml:"skip_unchanged"`
+		Watch         *watch    `yaml:"watch"`
+		Packages      *packages `yaml:"packages"`
 	} `yaml:"refresh"`
 	Attestations struct {
 		SBOM       *sbomFormat `yaml:"sbom"`
@@ -98,6 +100,8 @@ func (d *document) apply(p *Policy) {
 	set(&p.Refresh.Exact, (*bool)(d.Refresh.Exact))
 	set(&p.Refresh.Strategy, (*Strategy)(d.Refresh.Strategy))
 	set(&p.Refresh.SkipUnchanged, (*bool)(d.Refresh.SkipUnchanged))
+	set(&p.Refresh.Watch, (*Watch)(d.Refresh.Watch))
+	set(&p.Refresh.Packages, (*Packages)(d.Refresh.Packages))
 	set(&p.Attestations.SBOM, (*SBOMFormat)(d.Attestations.SBOM))
 	set(&p.Attestations.Provenance, (*bool)(d.Attestations.Provenance))
 	set(&p.Attestations.Layouts, (*[]Layout)(d.Attestations.Layouts))
@@ -487,6 +491,20 @@ type strategy Strategy
 
 func (v *strategy) UnmarshalYAML(n *yaml.Node) error {
 	return oneOf(n, (*Strategy)(v), "%q is not a strategy; use rebuild (build the release again on the new base) or rebase (swap the base layers)", StrategyRebuild, StrategyRebase)
+}
+
+// watch is refresh.watch.
+type watch Watch
+
+func (v *watch) UnmarshalYAML(n *yaml.Node) error {
+	return oneOf(n, (*Watch)(v), "%q is not a watch setting; use final (the final stage's base), content (also every image whose files are copied into the final stage) or all (also builder stages)", WatchFinal, WatchContent, WatchAll)
+}
+
+// packages is refresh.packages.
+type packages Packages
+
+func (v *packages) UnmarshalYAML(n *yaml.Node) error {
+	return oneOf(n, (*Packages)(v), "%q is not a packages setting; use ignore (do not look at OS packages), security (rebuild for security updates) or all (rebuild for any update)", PackagesIgnore, PackagesSecurity, PackagesAll)
 }
 
 // sbomFormat is attestations.sbom.

@@ -107,6 +107,8 @@ refresh:
   exact: false
   strategy: rebase
   skip_unchanged: false
+  watch: all
+  packages: security
 attestations:
   sbom: cyclonedx
   provenance: false
@@ -125,7 +127,7 @@ attestations:
 	if !p.Support.Constraint.Check(version.MustParse("1.4.0").Semver()) || p.Support.Constraint.Check(version.MustParse("1.3.9").Semver()) {
 		t.Errorf("constraint not applied")
 	}
-	if p.Refresh.Strategy != StrategyRebase || p.Refresh.SkipUnchanged || p.Attestations.SBOM != SBOMCycloneDX || p.Attestations.Provenance {
+	if p.Refresh.Strategy != StrategyRebase || p.Refresh.SkipUnchanged || p.Refresh.Watch != WatchAll || p.Refresh.Packages != PackagesSecurity || p.Attestations.SBOM != SBOMCycloneDX || p.Attestations.Provenance {
 		t.Errorf("settings not read: %+v %+v", p.Refresh, p.Attestations)
 	}
 	if !p.NewestLineOnly(RoleMajor) || !p.IsDatedTag("1.6-r2026.02.04") || p.IsDatedTag("1.6.0") {
@@ -208,6 +210,9 @@ func TestMalformed(t *testing.T) {
 		{"release dated without template", "version: 1\ntags:\n  dated: \"\"\nrelease:\n  dated: true\n", 5, []string{"needs a tags.dated template"}},
 		{"bool as string", "version: 1\nrelease:\n  dated: \"yes\"\n", 3, []string{"true or false"}},
 		{"strategy", "version: 1\nrefresh:\n  strategy: rebuilt\n", 3, []string{`"rebuilt"`, "rebuild", "rebase"}},
+		{"watch", "version: 1\nrefresh:\n  watch: base\n", 3, []string{`"base"`, "final", "content", "all"}},
+		{"packages", "version: 1\nrefresh:\n  packages: critical\n", 3, []string{`"critical"`, "ignore", "security", "all"}},
+		{"packages without sbom", "version: 1\nrefresh:\n  packages: security\nattestations:\n  sbom: none\n", 3, []string{"refresh.packages", "attestations.sbom"}},
 		{"sbom format", "version: 1\nattestations:\n  sbom: spdx-json\n", 3, []string{`"spdx-json"`, "spdx, cyclonedx or none"}},
 		{"layout", "version: 1\nattestations:\n  layouts: [referrer]\n", 3, []string{`"referrer"`}},
 		{"no layouts", "version: 1\nattestations:\n  layouts: []\n", 3, []string{"lists no layout"}},

@@ -145,6 +145,9 @@ func validate(root *yaml.Node, p *Policy) error {
 	if p.Refresh.Exact && t.Exact.IsZero() {
 		l.At("refresh.exact", "true needs a tags.exact template")
 	}
+	if p.Refresh.Packages != PackagesIgnore && p.Attestations.SBOM == SBOMNone {
+		l.At("refresh.packages", "%s rebuilds a line for OS package updates and compares the rebuilt image's SBOM with the published one to tell whether the updates were installed; set attestations.sbom to spdx or cyclonedx, or refresh.packages: ignore", p.Refresh.Packages)
+	}
 
 	// Tag names that collide across roles.
 	for _, a := range t.Aliases {

@@ -67,7 +67,7 @@ func (c *PolicyCheck) WriteTable(w io.Writer) error {
 		{"dated", orNone(p.Tags.Dated.String()) + " (date " + p.Tags.DateFormat.String() + ")"},
 		{"immutable", strings.Join(roles, ", ")},
 		{"release.dated", YesNo(p.Release.Dated)},
-		{"refresh", fmt.Sprintf("strategy %s, moves exact: %s, skip unchanged: %s", p.Refresh.Strategy, YesNo(p.Refresh.Exact), YesNo(p.Refresh.SkipUnchanged))},
+		{"refresh", fmt.Sprintf("strategy %s, moves exact: %s, skip unchanged: %s, watches %s, OS packages: %s", p.Refresh.Strategy, YesNo(p.Refresh.Exact), YesNo(p.Refresh.SkipUnchanged), p.Refresh.Watch, p.Refresh.Packages)},
 		{"attestations", fmt.Sprintf("sbom %s, provenance %s, layouts %v, sign %s", p.Attestations.SBOM, YesNo(p.Attestations.Provenance), p.Attestations.Layouts, p.Attestations.Sign)},
 	}
 	return Columns(w, rows)
