@@ -27,7 +27,16 @@ type world struct {
 }
 
 func newWorld(t *testing.T, impl regtest.Impl, policy string, tags ...string) *world {
+	return newWorldWith(t, impl, policy, nil, tags...)
+}
+
+// newWorldWith is newWorld with setup run on the environment before the
+// releases (a Dockerfile of its own, images it uses).
+func newWorldWith(t *testing.T, impl regtest.Impl, policy string, setup func(e *fixture.Env), tags ...string) *world {
 	w := &world{t: t, e: fixture.New(t, impl), policy: policy, gitTags: tags, day: fixture.Day}
+	if setup != nil {
+		setup(w.e)
+	}
 	for _, tag := range tags {
 		w.e.Release(w.inputs(), tag, tags)
 	}
