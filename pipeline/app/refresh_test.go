@@ -26,7 +26,7 @@ func TestRefreshCheckAndRollbackCommands(t *testing.T) {
 	}
 	e.PushBase(t, "2")
 	out, err = Check(ctx, req, opts)
-	if !errors.Is(err, refresh.ErrStale) || !strings.Contains(err.Error(), "stale") || !strings.Contains(out, "BASE RECORDED") {
+	if !errors.Is(err, refresh.ErrStale) || !strings.Contains(err.Error(), "stale") || !strings.Contains(out, "RECORDED") || !strings.Contains(out, "base "+e.Base) {
 		t.Fatalf("check after the base moved: %v\n%s", err, out)
 	}
 	out, err = Refresh(ctx, req, opts)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/patchline/patchline/pipeline/dockerfile"
 	"github.com/patchline/patchline/pipeline/refresh"
 	"github.com/patchline/patchline/pipeline/rollback"
 )
@@ -40,23 +41,8 @@ func (v RefreshView) WriteTable(w io.Writer) error {
 	if err := Columns(w, rows); err != nil {
 		return err
 	}
-	var bases [][]string
-	for _, l := range r.Lines {
-		if l.Base == nil {
-			continue
-		}
-		for _, p := range l.Base.Platforms {
-			bases = append(bases, []string{l.Line, p.Platform, short(p.Recorded), short(p.Current)})
-		}
-		if len(l.Base.Platforms) == 0 {
-			bases = append(bases, []string{l.Line, "-", short(l.Base.Recorded), short(l.Base.Current)})
-		}
-	}
-	if len(bases) > 0 {
-		fmt.Fprintln(w)
-		if err := Columns(w, append([][]string{{"LINE", "PLATFORM", "BASE RECORDED", "BASE NOW"}}, bases...)); err != nil {
-			return err
-		}
+	if err := imagesTable(w, r); err != nil {
+		return err
 	}
 	for _, l := range r.Lines {
 		if len(l.Tags) == 0 {
@@ -114,6 +100,41 @@ func (v RefreshView) MarshalJSON() ([]byte, error) {
 	r := v.Report
 	ok := r.Failed == 0 && !(r.CheckOnly && r.Stale > 0)
 	return marshal(out{ok, v.Report, v.Local})
+}
+
+// imagesTable lists, per line, the final base on every platform and each
+// other watched image: by platform where it moved, as a whole where it did
+// not. Images the policy does not watch are in the JSON report only.
+func imagesTable(w io.Writer, r *refresh.Report) error {
+	var rows [][]string
+	for _, l := range r.Lines {
+		if l.Base != nil {
+			for _, p := range l.Base.Platforms {
+				rows = append(rows, []string{l.Line, "base " + l.Base.Name, p.Platform, short(p.Recorded), orDash(short(p.Current))})
+			}
+			if len(l.Base.Platforms) == 0 {
+				rows = append(rows, []string{l.Line, "base " + l.Base.Name, "-", short(l.Base.Recorded), orDash(short(l.Base.Current))})
+			}
+		}
+		for _, img := range l.Images {
+			if !img.Watched || img.Role == dockerfile.RoleFinal {
+				continue
+			}
+			what := string(img.Role) + " " + img.Ref
+			if img.Moved && len(img.Platforms) > 0 {
+				for _, p := range img.Platforms {
+					rows = append(rows, []string{l.Line, what, p.Platform, orDash(short(p.Recorded)), orDash(short(p.Current))})
+				}
+				continue
+			}
+			rows = append(rows, []string{l.Line, what, "-", short(img.Recorded), orDash(short(img.Current))})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	return Columns(w, append([][]string{{"LINE", "IMAGE", "PLATFORM", "RECORDED", "NOW"}}, rows...))
 }
 
 // RollbackView prints a rollback.
