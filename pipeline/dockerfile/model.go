@@ -148,4 +148,18 @@ type Report struct {
 	Stages []Stage `json:"stages"`
 	// Uses are all places that name an external image, in file order.
 	Uses []Use `json:"uses"`
+	// StageArgs are the names of the ARGs declared inside stages (the
+	// build arguments RUN steps see), in file order.
+	StageArgs []string `json:"stageArgs,omitempty"`
+}
+
+// DeclaresStageArg reports whether a stage declares ARG name, so that a
+// build argument of that name reaches its RUN steps (and their cache key).
+func (r Report) DeclaresStageArg(name string) bool {
+	for _, a := range r.StageArgs {
+		if a == name {
+			return true
+		}
+	}
+	return false
 }

@@ -125,6 +125,7 @@ type builder struct {
 	fromSites []site
 	refs      []pendingRef
 	deps      []map[int]bool // per stage: stages it needs
+	stageArgs []string       // names of ARGs declared inside stages
 	scope     *env
 
 	lastLine    int          // StartLine of lastLogical
@@ -160,6 +161,13 @@ func (b *builder) instruction(n *parser.Node) error {
 	case len(b.stages) == 0:
 		return b.errorf(n.StartLine, "%s before the first FROM (%w); only ARG may come before FROM, so move it below a FROM line",
 			strings.ToUpper(n.Value), ErrSyntax)
+	case cmd == "arg":
+		for _, w := range words(n) {
+			if k, _ := argKeyValue(w); k != "" {
+				b.stageArgs = append(b.stageArgs, k)
+			}
+		}
+		return nil
 	case cmd == "copy":
 		return b.copyFrom(n)
 	case cmd == "run":

@@ -133,6 +133,7 @@ func (b *builder) finish(target int, escape rune) *Dockerfile {
 		Args:        b.args,
 		Stages:      b.stages,
 		Uses:        []Use{},
+		StageArgs:   slices.Clone(b.stageArgs),
 	}
 	final, content := b.fileStages(target)
 	images := map[string]int{}
@@ -196,6 +197,7 @@ func (d *Dockerfile) Report() Report {
 	for i := range r.Images {
 		r.Images[i].Stages = slices.Clone(r.Images[i].Stages)
 	}
+	r.StageArgs = slices.Clone(r.StageArgs)
 	r.Uses = slices.Clone(r.Uses)
 	for i := range r.Uses {
 		r.Uses[i].Args = slices.Clone(r.Uses[i].Args)

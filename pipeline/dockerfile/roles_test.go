@@ -128,3 +128,10 @@ func TestRoleOrder(t *testing.T) {
 		t.Error("roles are ordered final > content > builder")
 	}
 }
+
+func TestStageArgs(t *testing.T) {
+	rep := mustParse(t, []byte("ARG BASE=debian:bookworm-slim\nFROM ${BASE}\nARG PATCHLINE_REFRESH\nARG A=1 B\nRUN apt-get update && apt-get upgrade -y\n")).Report()
+	if !rep.DeclaresStageArg("PATCHLINE_REFRESH") || !rep.DeclaresStageArg("B") || rep.DeclaresStageArg("BASE") {
+		t.Errorf("stage args %q", rep.StageArgs)
+	}
+}

@@ -168,14 +168,14 @@ func check(ctx context.Context, req Request, res *release.Resolver, lp plan.Line
 	}
 	judged := map[string]verdict{}
 	if m != nil && m.Annotations[build.AnnotationVersion] == newest {
-		lr.Tag, lr.Published = last, m.Digest.String()
+		lr.Tag, lr.Published, lr.image = last, m.Digest.String(), m
 		v, err := judge(ctx, req, res, lr, m)
 		if err != nil {
 			lr.fail(err)
 			return
 		}
 		if v.current {
-			upToDate(req, lr, v)
+			upToDate(ctx, req, lr, m, v)
 			return
 		}
 		judged[lr.Published] = v
@@ -215,7 +215,7 @@ func check(ctx context.Context, req Request, res *release.Resolver, lp plan.Line
 		lr.stale(fmt.Sprintf("%s:%s holds %s but the newest release of line %s is %s", in.Repositories[0], first, orNone(img.Annotations[build.AnnotationVersion]), lp.Line, lp.Newest))
 		return
 	}
-	lr.Tag, lr.Published = lineTag, line.Digest.String()
+	lr.Tag, lr.Published, lr.image = lineTag, line.Digest.String(), line
 	v, ok := judged[lr.Published]
 	if !ok {
 		if v, err = judge(ctx, req, res, lr, line); err != nil {
@@ -242,26 +242,37 @@ func check(ctx context.Context, req Request, res *release.Resolver, lp plan.Line
 		lr.Behind = append(lr.Behind, tag)
 		lr.behindWhy = append(lr.behindWhy, fmt.Sprintf("%s points at %s, not at the line's image %s", tag, short(d), short(lr.Published)))
 	}
-	if len(lr.Behind) == 0 {
-		upToDate(req, lr, v)
-		return
-	}
-	lr.Status, lr.Reason = StatusSkipped, v.reason
-	if req.CheckOnly {
+	upToDate(ctx, req, lr, line, v)
+	if lr.Status == StatusSkipped && len(lr.Behind) > 0 && req.CheckOnly {
 		lr.stale(fmt.Sprintf("%s; a refresh moves them to the line's image without rebuilding (%s)", strings.Join(lr.behindWhy, "; "), v.reason))
 	}
 }
 
 // upToDate finishes a line whose watched images did not move: skipped,
-// unless --force, the policy or OS package updates rebuild it.
-func upToDate(req Request, lr *LineReport, v verdict) {
+// unless --force or the policy rebuilds it, or its OS packages have
+// updates that count under refresh.packages.
+func upToDate(ctx context.Context, req Request, lr *LineReport, m *registry.Manifest, v verdict) {
 	switch {
 	case req.Force:
 		lr.stale("--force (" + v.reason + ")")
+		return
 	case !req.Inputs.Policy.Refresh.SkipUnchanged:
 		lr.stale("the policy rebuilds every refresh (skip_unchanged: false); " + v.reason)
-	default:
-		lr.Status, lr.Reason = StatusSkipped, v.reason
+		return
+	}
+	lr.Status, lr.Reason = StatusSkipped, v.reason
+	if err := checkPackages(ctx, req, lr, m); err != nil {
+		lr.fail(err)
+		return
+	}
+	lr.Notes = append(lr.Notes, packageNotes(lr.Packages)...)
+	if why := packageReason(req.Inputs.Policy.Refresh.Packages, lr.Packages); why != "" {
+		lr.packageUpdates = true
+		lr.stale(why + "; " + v.reason)
+		return
+	}
+	if len(lr.Packages) > 0 {
+		lr.Reason += fmt.Sprintf("; no OS package update counts under refresh.packages: %s", req.Inputs.Policy.Refresh.Packages)
 	}
 }
 

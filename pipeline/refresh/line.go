@@ -36,7 +36,16 @@ func refreshLine(ctx context.Context, req Request, res *release.Resolver, lp pla
 	case in.Policy.Refresh.Strategy == policy.StrategyRebase && lr.onlyFinalMoved():
 		prod, err = rebaseLine(ctx, in, res, b, lr)
 	default:
+		if in, err = withRefreshArg(ctx, in, lr); err != nil {
+			return err
+		}
 		prod, err = release.Produce(ctx, in, res, b)
+		if err == nil && lr.packageUpdates && len(lr.moved) == 0 {
+			var same bool
+			if same, err = packagesUnchanged(ctx, in, lr, prod); err == nil && same {
+				return nil
+			}
+		}
 	}
 	if in.Policy.Refresh.Strategy == policy.StrategyRebase && interrupted == "" && !lr.onlyFinalMoved() {
 		lr.Strategy = policy.StrategyRebuild

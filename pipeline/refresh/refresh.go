@@ -61,6 +61,9 @@ type Request struct {
 	// ReleaseCommand returns the command that publishes the release of a
 	// git tag, shown for lines never published; optional.
 	ReleaseCommand func(gitTag string) string
+	// Packages runs the OS package check of refresh.packages; required
+	// when the policy asks for one.
+	Packages PackageChecker
 }
 
 // Run refreshes (or checks) every line the policy supports.
@@ -137,7 +140,7 @@ func Run(ctx context.Context, req Request) (*Report, error) {
 	rep.Requests = in.Registry.Counter().Counts().Sub(start)
 	rep.count()
 	switch {
-	case rep.Failed > 0:
+	case rep.Failed > 0 || rep.Unchanged > 0:
 		return rep, fmt.Errorf("%w: %s", ErrFailed, rep.failedLines())
 	case req.CheckOnly && rep.Stale > 0:
 		return rep, fmt.Errorf("%w: %s", ErrStale, rep.staleLines())

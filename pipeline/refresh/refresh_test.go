@@ -24,6 +24,8 @@ type world struct {
 	day     time.Time
 	// invocation names the CI run in provenance; a new one is a new run.
 	invocation string
+	// packages checks OS packages, for refresh.packages.
+	packages refresh.PackageChecker
 }
 
 func newWorld(t *testing.T, impl regtest.Impl, policy string, tags ...string) *world {
@@ -56,7 +58,7 @@ func (w *world) inputs() release.Inputs {
 
 func (w *world) refresh(mod ...func(*refresh.Request)) (*refresh.Report, error) {
 	in := w.inputs()
-	req := refresh.Request{Inputs: in, Released: fixture.Released(in.Policy, w.gitTags), SourceFor: w.e.Source}
+	req := refresh.Request{Inputs: in, Released: fixture.Released(in.Policy, w.gitTags), SourceFor: w.e.Source, Packages: w.packages}
 	for _, m := range mod {
 		m(&req)
 	}

@@ -3,6 +3,7 @@ package refresh
 import (
 	"strings"
 
+	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/dockerfile"
 	"github.com/patchline/patchline/pipeline/plan"
 	"github.com/patchline/patchline/pipeline/policy"
@@ -31,6 +32,10 @@ const (
 	StatusStale Status = "stale"
 	// StatusFailed: the refresh of this line failed; the others went on.
 	StatusFailed Status = "failed"
+	// StatusUnchanged: the line was rebuilt for OS package updates, but
+	// the rebuilt image's SBOM lists the published image's packages: the
+	// build did not install them, and nothing was published.
+	StatusUnchanged Status = "unchanged"
 	// StatusUnpublished: the line's newest release has no image in the
 	// repository. A refresh patches published releases; it does not make
 	// them, so the line is reported with the command that publishes it
@@ -103,6 +108,12 @@ type LineReport struct {
 	// Known is "final base only" when the published build records only
 	// its final base.
 	Known string `json:"known,omitempty"`
+	// Packages is what the OS package check found, per platform, when the
+	// policy asks for one (refresh.packages).
+	Packages []PlatformPackages `json:"packages,omitempty"`
+	// PackageChanges are the OS packages a rebuild for package updates
+	// changed, per platform, from the published and the rebuilt SBOM.
+	PackageChanges map[string][]attest.PackageChange `json:"package_changes,omitempty"`
 	// Strategy is how the line was refreshed: rebuild or rebase.
 	Strategy     policy.Strategy     `json:"strategy,omitempty"`
 	Digest       string              `json:"digest,omitempty"`
@@ -124,11 +135,18 @@ type LineReport struct {
 	// moved are the watched images that moved, when that made the line
 	// stale.
 	moved []watch.Input
+	// packageUpdates is set when OS package updates made the line stale.
+	packageUpdates bool
+	// image is the line's published image as read.
+	image *registry.Manifest
 }
 
 // onlyFinalMoved reports whether the line is stale because its final base
 // moved and nothing else: what a rebase can fix.
 func (lr *LineReport) onlyFinalMoved() bool {
+	if lr.packageUpdates {
+		return false
+	}
 	if len(lr.moved) == 0 {
 		return lr.Base != nil && lr.Base.Name != ""
 	}
@@ -173,6 +191,9 @@ type Report struct {
 	Skipped    int             `json:"skipped"`
 	Stale      int             `json:"stale"`
 	Failed     int             `json:"failed"`
+	// Unchanged counts lines rebuilt for OS package updates that the
+	// rebuild did not install.
+	Unchanged int `json:"unchanged"`
 	// Unpublished counts lines whose newest release was never published.
 	Unpublished int             `json:"unpublished"`
 	Requests    registry.Counts `json:"registry_requests"`
@@ -191,6 +212,8 @@ func (r *Report) count() {
 			r.Stale++
 		case StatusFailed:
 			r.Failed++
+		case StatusUnchanged:
+			r.Unchanged++
 		case StatusUnpublished:
 			r.Unpublished++
 		}
@@ -207,5 +230,14 @@ func (r *Report) linesWith(s Status) string {
 	return strings.Join(out, ", ")
 }
 
-func (r *Report) failedLines() string { return "line " + r.linesWith(StatusFailed) }
-func (r *Report) staleLines() string  { return "line " + r.linesWith(StatusStale) }
+func (r *Report) failedLines() string {
+	var parts []string
+	if f := r.linesWith(StatusFailed); f != "" {
+		parts = append(parts, "line "+f)
+	}
+	if u := r.linesWith(StatusUnchanged); u != "" {
+		parts = append(parts, "line "+u+" (rebuilt for OS package updates that the build did not install)")
+	}
+	return strings.Join(parts, "; ")
+}
+func (r *Report) staleLines() string { return "line " + r.linesWith(StatusStale) }

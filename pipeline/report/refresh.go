@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/patchline/patchline/pipeline/dockerfile"
@@ -42,6 +43,9 @@ func (v RefreshView) WriteTable(w io.Writer) error {
 		return err
 	}
 	if err := imagesTable(w, r); err != nil {
+		return err
+	}
+	if err := packagesTable(w, r); err != nil {
 		return err
 	}
 	for _, l := range r.Lines {
@@ -85,6 +89,9 @@ func (v RefreshView) WriteTable(w io.Writer) error {
 	if r.Unpublished > 0 {
 		unpublished = fmt.Sprintf(", %d unpublished", r.Unpublished)
 	}
+	if r.Unchanged > 0 {
+		unpublished += fmt.Sprintf(", %d rebuilt without the package updates (not published)", r.Unchanged)
+	}
 	_, err := fmt.Fprintf(w, "\n%d rebuilt, %d repaired, %d skipped, %d stale, %d failed%s; %s\n", r.Rebuilt, r.Repaired, r.Skipped, r.Stale, r.Failed, unpublished, r.Requests)
 	return err
 }
@@ -98,7 +105,7 @@ func (v RefreshView) MarshalJSON() ([]byte, error) {
 		Local string `json:"local_registry,omitempty"`
 	}
 	r := v.Report
-	ok := r.Failed == 0 && !(r.CheckOnly && r.Stale > 0)
+	ok := r.Failed == 0 && r.Unchanged == 0 && !(r.CheckOnly && r.Stale > 0)
 	return marshal(out{ok, v.Report, v.Local})
 }
 
@@ -135,6 +142,42 @@ func imagesTable(w io.Writer, r *refresh.Report) error {
 	}
 	fmt.Fprintln(w)
 	return Columns(w, append([][]string{{"LINE", "IMAGE", "PLATFORM", "RECORDED", "NOW"}}, rows...))
+}
+
+// packagesTable lists the OS package updates each line's check found, and
+// the packages a rebuild for them changed.
+func packagesTable(w io.Writer, r *refresh.Report) error {
+	var rows [][]string
+	for _, l := range r.Lines {
+		for _, p := range l.Packages {
+			for _, u := range p.Updates {
+				kind := "update"
+				if u.Security {
+					kind = "security"
+				}
+				rows = append(rows, []string{l.Line, p.Platform, u.Name, orDash(u.From), u.To, kind})
+			}
+		}
+		for _, p := range sortedKeys(l.PackageChanges) {
+			for _, c := range l.PackageChanges[p] {
+				rows = append(rows, []string{l.Line, p, c.Name, orDash(c.From), orDash(c.To), "installed by the rebuild"})
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	return Columns(w, append([][]string{{"LINE", "PLATFORM", "PACKAGE", "INSTALLED", "AVAILABLE", "KIND"}}, rows...))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // RollbackView prints a rollback.
