@@ -152,6 +152,7 @@ func (m *Patchline) request(ctx context.Context, c call) (app.BuildRequest, *ses
 			return endpoint, err
 		},
 		Scanner:      daggerbuild.NewScanner(client, m.SyftImage, scratch),
+		Packages:     daggerbuild.NewPackageChecker(client, scratch),
 		Tools:        tools(m.SyftImage),
 		InvocationID: m.InvocationId,
 		Timeouts:     acc.timeouts,

@@ -21,6 +21,7 @@ import (
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/policy"
+	"github.com/patchline/patchline/pipeline/refresh"
 	"github.com/patchline/patchline/pipeline/registry"
 	"github.com/patchline/patchline/pipeline/release"
 	"github.com/patchline/patchline/pipeline/signing"
@@ -72,9 +73,12 @@ type BuildRequest struct {
 	StartLocalRegistry func(ctx context.Context) (string, error)
 	Builder            build.Builder
 	Scanner            release.Scanner
-	PatchlineVersion   string
-	Tools              []attest.Image
-	InvocationID       string
+	// Packages runs the OS package check a refresh makes when the policy
+	// sets refresh.packages (pipeline/daggerbuild runs it in the engine).
+	Packages         refresh.PackageChecker
+	PatchlineVersion string
+	Tools            []attest.Image
+	InvocationID     string
 	// Timeouts bound every registry request and call (see
 	// registry.Timeouts); the zero value means registry.DefaultTimeouts.
 	Timeouts registry.Timeouts

@@ -85,6 +85,7 @@ func runRefresh(ctx context.Context, req BuildRequest, opts RefreshOptions, chec
 			return &refresh.BaseEOL{State: string(v.State), Message: v.Message}
 		},
 		ReleaseCommand: func(tag string) string { return releaseCommand(req, tag) },
+		Packages:       req.Packages,
 	})
 	if rep == nil {
 		return "", explain(runErr, req)

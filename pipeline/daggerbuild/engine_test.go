@@ -8,11 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/patchline/patchline/pipeline/build"
+	"github.com/patchline/patchline/pipeline/ospkg"
 	"github.com/patchline/patchline/pipeline/policy"
+	"github.com/patchline/patchline/pipeline/refresh"
 )
 
 // These tests need a Dagger engine. Run them with
@@ -137,5 +141,40 @@ func TestEngineLocalRegistry(t *testing.T) {
 	defer svc.Stop(ctx)
 	if endpoint == "" {
 		t.Fatal("no endpoint")
+	}
+}
+
+// The package check of a real Debian image: apt runs in the container,
+// with the engine's network, and its output reads back as a checked
+// result.
+func TestEnginePackageCheck(t *testing.T) {
+	ctx := needEngine(t)
+	client, err := Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ref, err := name.ParseReference("docker.io/library/debian:bookworm-slim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := v1.Platform{OS: "linux", Architecture: "amd64"}
+	img, err := remote.Image(ref, remote.WithPlatform(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	scratch, err := os.MkdirTemp(wd, "packages-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(scratch)
+	probe, runs, err := NewPackageChecker(client, scratch).CheckPackages(ctx, refresh.PackageImage{Ref: ref.String(), Platform: p, Image: img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ospkg.Parse(ospkg.PlanFor(probe), probe, runs)
+	if err != nil || !res.Checked || res.Manager != ospkg.Apt {
+		t.Fatalf("%+v %v", res, err)
 	}
 }
