@@ -79,7 +79,7 @@ func (m *Patchline) Edge(
 	return m.run(ctx, call{dryRun: dryRun}, func(req app.BuildRequest) (string, error) { return app.Edge(ctx, req, branch, sha) })
 }
 
-// Rebuild every supported release line whose base image moved since its last build, from the tree at its release tag, and publish the policy's refresh tags (dated tag, line tag, stable/latest for the newest line). Lines whose base did not move are skipped, after moving any of their tags left on another image (no build); lines past EOL are reported, not rebuilt.
+// Rebuild every supported release line where an image its build used moved since its last build (the final base, and images copied into the final stage: refresh.watch), or whose OS packages have updates (refresh.packages), from the tree at its release tag, and publish the policy's refresh tags (dated tag, line tag, stable/latest for the newest line). Lines with nothing new are skipped, after moving any of their tags left on another image (no build); lines past EOL are reported, not rebuilt.
 //
 // +cache="never"
 func (m *Patchline) Refresh(
@@ -99,7 +99,7 @@ func (m *Patchline) Refresh(
 	})
 }
 
-// Check every supported line's base image and tags without building or writing. The table fails while a line needs a refresh (its base moved, or one of its tags was left on another image), for CI gating; --format json prints the report on stdout with its verdict in "ok" and does not fail (Dagger prints a result only when the function succeeds): gate with jq -e .ok. The report lists each line's recorded and current base digest per platform, and base images near or past their end of life.
+// Check every supported line's watched images, OS packages (when refresh.packages asks) and tags without building or writing. The table fails while a line needs a refresh (a watched image moved, its packages have updates that count, or one of its tags was left on another image), for CI gating; --format json prints the report on stdout with its verdict in "ok" and does not fail (Dagger prints a result only when the function succeeds): gate with jq -e .ok. The report lists each line's recorded and current images (per platform where they moved), the package updates found, and base images near or past their end of life.
 //
 // +cache="never"
 func (m *Patchline) Check(
