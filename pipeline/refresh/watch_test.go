@@ -5,10 +5,15 @@ import (
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
 	"github.com/patchline/patchline/pipeline/internal/testing/fixture"
 	"github.com/patchline/patchline/pipeline/internal/testing/layerbuild"
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/refresh"
+	"github.com/patchline/patchline/pipeline/watch"
 )
 
 // builderWorld is a Go service built in a builder stage on golang, whose
@@ -134,4 +139,115 @@ func TestMovedBuilderImageIsNamedPerPlatform(t *testing.T) {
 	if !strings.Contains(l.Reason, "moved") || !strings.Contains(l.Reason, "(only linux/arm64)") {
 		t.Errorf("reason %q", l.Reason)
 	}
+}
+
+// Under refresh.strategy: rebase, a line whose final base moved on one
+// platform only is rebased: the image keeps its record of every image with
+// the final base at its new digest (on the index, which a rebase updates
+// even for the platform it carries over), its provenance lists the same
+// images, and the week after skips. A line where the builder image moved
+// is rebuilt instead, since a rebase cannot pick that up.
+func TestRebaseKeepsTheRecordOfEveryImage(t *testing.T) {
+	w := newBuilderWorld(t, regtest.GGCR(), "content")
+	w.policy += "  strategy: rebase\n"
+	e := w.e
+	w.week()
+	e.PushBase(t, "2", "linux/arm64")
+	builds := e.Builds()
+	rep, err := w.refresh()
+	if err != nil || statuses(rep) != "1.6=rebuilt 1.5=rebuilt" || e.Builds() != builds || line(rep, "1.6").Strategy != "rebase" {
+		t.Fatalf("rebase: %v %s, %d builds", err, statuses(rep), e.Builds()-builds)
+	}
+	idx := e.Index(e.Repo + ":1.6")
+	im, _ := idx.IndexManifest()
+	inputs, err := watch.Decode(im.Annotations[watch.AnnotationInputs])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range inputs {
+		if now := e.Digest(in.Ref); in.Digest != now {
+			t.Errorf("the rebased image records %s at %s; it is at %s", in.Ref, in.Digest, now)
+		}
+	}
+	if len(inputs) != 3 {
+		t.Errorf("the rebased image records %d images: %+v", len(inputs), inputs)
+	}
+	w.week()
+	if rep, err = w.refresh(); err != nil || statuses(rep) != "1.6=skipped 1.5=skipped" {
+		t.Fatalf("the week after the rebase: %v %s", err, statuses(rep))
+	}
+
+	w.week()
+	e.SeedImage(t, w.golang, map[string]string{"usr/local/go/VERSION": "go1.26.2\n"})
+	rep, err = w.refresh()
+	if err != nil || statuses(rep) != "1.6=rebuilt 1.5=rebuilt" || e.Builds() != builds+2 {
+		t.Fatalf("golang moved under rebase: %v %s, %d builds", err, statuses(rep), e.Builds()-builds)
+	}
+	if l := line(rep, "1.6"); l.Strategy != "rebuild" || !mentions(l.Notes, "rebuilt rather than rebased") {
+		t.Errorf("strategy %s notes %q", l.Strategy, l.Notes)
+	}
+}
+
+// An image published before every image of its build was recorded still
+// works: its base annotations say what its final base is, the report says
+// that is all that is known, and its next rebuild records everything.
+func TestImagePublishedBeforeTheRecordFallsBackToItsBase(t *testing.T) {
+	w := newBuilderWorld(t, regtest.Olareg(), "content")
+	e := w.e
+	for _, tag := range []string{"1.6.2", "1.6", "latest"} {
+		e.Server.Seed(t, e.Repo+":"+tag, withoutInputs(t, e.Index(e.Repo+":"+tag)))
+	}
+	w.week()
+	rep, err := w.refresh()
+	if err != nil || line(rep, "1.6").Status != refresh.StatusSkipped {
+		t.Fatalf("%v %s", err, statuses(rep))
+	}
+	l := line(rep, "1.6")
+	if l.Known != refresh.KnownFinalOnly || !strings.Contains(l.Reason, "only the final base is known") || len(l.Images) != 1 || l.Base == nil || l.Base.Name != e.Base {
+		t.Errorf("line %+v", l)
+	}
+	// Its builder image moves: not known, so not seen; its base moves:
+	// rebuilt, and the rebuild records every image.
+	w.week()
+	e.SeedImage(t, w.golang, map[string]string{"usr/local/go/VERSION": "go1.26.2\n"})
+	e.PushBase(t, "2")
+	if rep, err = w.refresh(); err != nil || line(rep, "1.6").Status != refresh.StatusRebuilt {
+		t.Fatalf("%v %s", err, statuses(rep))
+	}
+	w.week()
+	rep, err = w.refresh()
+	if l := line(rep, "1.6"); err != nil || l.Status != refresh.StatusSkipped || l.Known != "" || len(l.Images) != 3 {
+		t.Errorf("after the rebuild: %v %+v", err, l)
+	}
+}
+
+// withoutInputs is idx as an earlier patchline published it: the same
+// images, with no inputs annotation on the index or its descriptors.
+func withoutInputs(t *testing.T, idx v1.ImageIndex) v1.ImageIndex {
+	t.Helper()
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := mutate.IndexMediaType(empty.Index, im.MediaType)
+	for _, d := range im.Manifests {
+		ann := map[string]string{}
+		for k, v := range d.Annotations {
+			if k != watch.AnnotationInputs {
+				ann[k] = v
+			}
+		}
+		img, err := idx.Image(d.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = mutate.AppendManifests(out, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{MediaType: d.MediaType, Platform: d.Platform, Annotations: ann}})
+	}
+	ann := map[string]string{}
+	for k, v := range im.Annotations {
+		if k != watch.AnnotationInputs {
+			ann[k] = v
+		}
+	}
+	return mutate.Annotations(out, ann).(v1.ImageIndex)
 }
