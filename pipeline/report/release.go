@@ -95,8 +95,11 @@ func (v ReleaseView) WriteTable(w io.Writer) error {
 		rows := [][]string{{"BASE", "DIGEST", "WAS PINNED TO"}}
 		for _, b := range r.Bases {
 			name := b.Ref
-			if b.Final {
+			switch {
+			case b.Final:
 				name += " (final)"
+			case b.Role != "":
+				name += " (" + string(b.Role) + ")"
 			}
 			rows = append(rows, []string{name, b.Digest, orDash(b.Previous)})
 		}
