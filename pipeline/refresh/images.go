@@ -123,41 +123,56 @@ func describe(ic ImageCheck, finalOnly bool) string {
 
 // platformsMoved returns, per platform of the published image, the
 // manifest of a moved image it was built on and the one its tag points
-// at now. The final base's are recorded per platform; another image's
-// are read from its old and new index. A platform the image does not have
-// (a builder stage pulled for the build platform only) is left out, and
-// so is everything when an index cannot be read: the report then says
-// the image moved without naming platforms.
+// at now. The final base's are recorded per platform and its new index is
+// read (one GET, shared with the rebuild that follows); another image's
+// old and new index are read. A platform an image does not have (a
+// builder stage pulled for the build platform only) is left out, and so
+// is everything when an index cannot be read: the report then says the
+// image moved without naming platforms.
 func platformsMoved(ctx context.Context, res *release.Resolver, input watch.Input, current string, rec watch.Record) []PlatformBase {
-	want := make([]v1.Platform, 0, len(rec.Order))
-	for _, p := range rec.Order {
-		if pl, err := v1.ParsePlatform(p); err == nil {
-			want = append(want, *pl)
+	var before, now map[string]string
+	var err error
+	if input.Role == dockerfile.RoleFinal {
+		want := make([]v1.Platform, 0, len(rec.Order))
+		for _, p := range rec.Order {
+			if pl, err := v1.ParsePlatform(p); err == nil {
+				want = append(want, *pl)
+			}
 		}
-	}
-	now, err := res.PlatformDigests(ctx, input.Ref, current, want)
-	if err != nil {
+		if now, err = res.PlatformDigests(ctx, input.Ref, current, want); err != nil {
+			return nil
+		}
+		before = rec.Platforms
+	} else {
 		if now, err = res.PlatformDigests(ctx, input.Ref, current, nil); err != nil {
 			return nil
 		}
+		if before, err = res.PlatformDigests(ctx, input.Ref, input.Digest, nil); err != nil {
+			return nil
+		}
+		// A single-platform image is its own manifest on every platform.
+		now, before = everyPlatform(now, current, rec.Order), everyPlatform(before, input.Digest, rec.Order)
 	}
-	var before map[string]string
-	if input.Role == dockerfile.RoleFinal {
-		before = rec.Platforms
-	} else if before, err = res.PlatformDigests(ctx, input.Ref, input.Digest, nil); err != nil {
-		return nil
-	}
-	single := len(now) == 0 && len(before) == 0
 	var out []PlatformBase
 	for _, p := range rec.Order {
 		pb := PlatformBase{Platform: p, Recorded: before[p], Current: now[p]}
-		if single {
-			pb.Recorded, pb.Current = input.Digest, current
-		}
 		if pb.Recorded == "" && pb.Current == "" {
 			continue
 		}
 		out = append(out, pb)
+	}
+	return out
+}
+
+// everyPlatform maps each platform to digest when m is empty (the image is
+// a single manifest, not an index).
+func everyPlatform(m map[string]string, digest string, platforms []string) map[string]string {
+	if len(m) > 0 {
+		return m
+	}
+	out := map[string]string{}
+	for _, p := range platforms {
+		out[p] = digest
 	}
 	return out
 }

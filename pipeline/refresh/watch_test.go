@@ -251,3 +251,32 @@ func withoutInputs(t *testing.T, idx v1.ImageIndex) v1.ImageIndex {
 	}
 	return mutate.Annotations(out, ann).(v1.ImageIndex)
 }
+
+// A single-platform image (one manifest, no index) that moved is named on
+// every platform of the line's image, with its own digests.
+func TestMovedSinglePlatformImage(t *testing.T) {
+	w := newBuilderWorld(t, regtest.GGCR(), "all")
+	e := w.e
+	w.week()
+	before := e.Digest(w.tools)
+	e.Server.SeedImage(t, w.tools)
+	after := e.Digest(w.tools)
+	rep, err := w.refresh(func(r *refresh.Request) { r.CheckOnly = true })
+	if err == nil {
+		t.Fatal("check passed with a moved builder image")
+	}
+	var tools *refresh.ImageCheck
+	for i, img := range line(rep, "1.6").Images {
+		if img.Ref == w.tools {
+			tools = &line(rep, "1.6").Images[i]
+		}
+	}
+	if tools == nil || !tools.Moved || len(tools.Platforms) != 2 {
+		t.Fatalf("tools %+v", tools)
+	}
+	for _, p := range tools.Platforms {
+		if p.Current != after || p.Recorded == "" {
+			t.Errorf("%s: recorded %s current %s; want now %s (was %s)", p.Platform, p.Recorded, p.Current, after, before)
+		}
+	}
+}
