@@ -2,7 +2,6 @@ package watch
 
 import (
 	"fmt"
-	"slices"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -97,13 +96,4 @@ func Read(annotations map[string]string, descs []v1.Descriptor) (Record, error) 
 		rec.Inputs = []Input{{Ref: name, Digest: digest, Role: dockerfile.RoleFinal}}
 	}
 	return rec, nil
-}
-
-// Refs lists the references of inputs.
-func Refs(inputs []Input) []string {
-	out := make([]string, 0, len(inputs))
-	for _, in := range inputs {
-		out = append(out, in.Ref)
-	}
-	return slices.Clip(out)
 }

@@ -65,7 +65,7 @@ func TestWatches(t *testing.T) {
 		{policy.WatchAll, "docker.io/library/node:22 docker.io/library/golang:1.26 gcr.io/distroless/static-debian12:latest"},
 	} {
 		w, other := Record{Inputs: inputs}.Watched(tt.mode)
-		if got := strings.Join(Refs(w), " "); got != tt.want {
+		if got := strings.Join(refs(w), " "); got != tt.want {
 			t.Errorf("%s watches %q; want %q", tt.mode, got, tt.want)
 		}
 		if len(w)+len(other) != len(inputs) {
@@ -132,4 +132,13 @@ func TestDescribe(t *testing.T) {
 	if got := inputs[1].Describe(); got != "docker.io/library/golang:1.26 (copied into the final stage, stage build)" {
 		t.Errorf("%q", got)
 	}
+}
+
+// refs lists the references of inputs.
+func refs(inputs []Input) []string {
+	out := []string{}
+	for _, in := range inputs {
+		out = append(out, in.Ref)
+	}
+	return out
 }
