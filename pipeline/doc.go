@@ -5,10 +5,12 @@
 //	tagname      tag validity, branch sanitising, tag templates, date formats
 //	policy       loading and validating release policies
 //	plan         pure planners: which tags a build gets and why others are withheld
-//	dockerfile   the base images of a Dockerfile, and pinning them to digests
+//	dockerfile   the base images of a Dockerfile and their roles, and pinning them to digests
+//	watch        the record of every image a build used, and which of them a refresh watches
+//	ospkg        asking an image's package manager what it would upgrade, from its outputs
 //	registry     a registry client: HEAD resolution, retries, request counting
 //	build        the Builder interface and the annotations every build stamps
-//	daggerbuild  the Dagger builder, the syft scanner, the local registry service
+//	daggerbuild  the Dagger builder, the syft scanner, the OS package step, the local registry service
 //	ocitar       reading the OCI layout a Dagger build exports
 //	attest       SBOM checks, SLSA provenance, the referrers and in-index layouts
 //	signing      signing statements as Sigstore bundles, with a cosign key or keyless
