@@ -11,6 +11,7 @@ import (
 
 	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
+	"github.com/patchline/patchline/pipeline/platform"
 	"github.com/patchline/patchline/pipeline/reponame"
 	"github.com/patchline/patchline/pipeline/tagname"
 	"github.com/patchline/patchline/pipeline/version"
@@ -86,86 +87,7 @@ func ParseRepository(s string) (string, error) {
 	return repo.Name(), nil
 }
 
-var knownOS = []string{"linux", "windows", "freebsd", "darwin"}
-
-var knownArch = map[string][]string{
-	"amd64":    {"", "v2", "v3", "v4"},
-	"arm64":    {"", "v8"},
-	"arm":      {"v5", "v6", "v7"},
-	"386":      {""},
-	"ppc64le":  {""},
-	"s390x":    {""},
-	"riscv64":  {""},
-	"mips64le": {""},
-	"loong64":  {""},
-}
-
-// ParsePlatform checks an os/arch[/variant] platform such as linux/arm64.
-func ParsePlatform(s string) (string, error) {
-	q := safetext.Quote
-	parts := strings.Split(s, "/")
-	if len(parts) < 2 || len(parts) > 3 {
-		return "", fmt.Errorf("platform %s: write it as os/arch or os/arch/variant, e.g. linux/amd64 or linux/arm/v7", q(s))
-	}
-	if !slices.Contains(knownOS, parts[0]) {
-		return "", fmt.Errorf("platform %s: unknown os %s (known: %s)", q(s), q(parts[0]), strings.Join(knownOS, ", "))
-	}
-	variants, ok := knownArch[parts[1]]
-	if !ok {
-		var archs []string
-		for a := range knownArch {
-			archs = append(archs, a)
-		}
-		slices.Sort(archs)
-		hint := ""
-		if sug := tagname.Suggest(parts[1], archs); sug != "" {
-			hint = fmt.Sprintf("; did you mean %s/%s?", parts[0], sug)
-		}
-		return "", fmt.Errorf("platform %s: unknown architecture %s%s (known: %s)", q(s), q(parts[1]), hint, strings.Join(archs, ", "))
-	}
-	variant := ""
-	if len(parts) == 3 {
-		variant = parts[2]
-	}
-	if !slices.Contains(variants, variant) {
-		if variant == "" {
-			return "", fmt.Errorf("platform %s: %s needs a variant, e.g. %s/%s/v7", q(s), parts[1], parts[0], parts[1])
-		}
-		return "", fmt.Errorf("platform %s: %s has no variant %s", q(s), parts[1], q(variant))
-	}
-	return s, nil
-}
-
-// PlatformKey is the platform a name stands for, for finding the same
-// platform written twice: arm64 and arm64/v8 are one platform, as
-// registries and BuildKit read them.
-func PlatformKey(s string) string {
-	if rest, ok := strings.CutSuffix(s, "/arm64/v8"); ok {
-		return rest + "/arm64"
-	}
-	return s
-}
-
-// CheckPlatforms parses every platform and refuses one given twice, in
-// any spelling. what names the source in messages ("--platform").
-func CheckPlatforms(what string, platforms []string) error {
-	seen := map[string]string{}
-	for _, p := range platforms {
-		if _, err := ParsePlatform(p); err != nil {
-			return fmt.Errorf("%s %w", what, err)
-		}
-		if first, dup := seen[PlatformKey(p)]; dup {
-			if first == p {
-				return fmt.Errorf("%s %s is given twice; give each platform once", what, p)
-			}
-			return fmt.Errorf("%s %s and %s name the same platform, given twice; give each platform once", what, first, p)
-		}
-		seen[PlatformKey(p)] = p
-	}
-	return nil
-}
-
-func (l *loader) platforms(n *yaml.Node, path string) []string {
+func (l *loader) platforms(n *yaml.Node, path string) []platform.Platform {
 	items, nodes, ok := l.list(n, path)
 	if !ok {
 		return nil
@@ -175,19 +97,19 @@ func (l *loader) platforms(n *yaml.Node, path string) []string {
 		return nil
 	}
 	seen := map[string]bool{}
-	var out []string
+	var out []platform.Platform
 	for i, s := range items {
 		ip := yamlcheck.Index(path, i)
-		pl, err := ParsePlatform(s)
+		pl, err := platform.Parse(s)
 		if err != nil {
 			l.Add(nodes[i], ip, "%v", err)
 			continue
 		}
-		if seen[PlatformKey(pl)] {
+		if seen[pl.Key()] {
 			l.Add(nodes[i], ip, "%q is listed twice (arm64 and arm64/v8 are one platform)", s)
 			continue
 		}
-		seen[PlatformKey(pl)] = true
+		seen[pl.Key()] = true
 		out = append(out, pl)
 	}
 	return out

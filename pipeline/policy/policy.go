@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/patchline/patchline/pipeline/platform"
 	"github.com/patchline/patchline/pipeline/tagname"
 	"github.com/patchline/patchline/pipeline/version"
 )
@@ -109,7 +111,7 @@ type Policy struct {
 	// the first is the primary one that existing tags are read from.
 	Repositories []string `json:"repositories,omitempty"`
 	// Platforms are built for every release, e.g. linux/amd64.
-	Platforms []string `json:"platforms"`
+	Platforms []platform.Platform `json:"platforms"`
 
 	Support      Support      `json:"support"`
 	BaseEOL      BaseEOL      `json:"base_eol"`
