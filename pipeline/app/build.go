@@ -113,7 +113,7 @@ func prepare(ctx context.Context, req BuildRequest, attested bool) (prepared, er
 	if err != nil {
 		return out, err
 	}
-	day, err := Day(req.Date, req.Now)
+	day, err := BuildTime(req.Date, req.Now)
 	if err != nil {
 		return out, err
 	}

@@ -3,6 +3,8 @@ package eol
 import (
 	"testing"
 	"time"
+
+	"github.com/patchline/patchline/pipeline/calendar"
 )
 
 // digest is a well-formed digest for references in tests.
@@ -19,16 +21,16 @@ func builtin(t *testing.T) *Table {
 
 func day(t *testing.T, s string) time.Time {
 	t.Helper()
-	d, err := ParseDate(s)
+	d, err := calendar.Parse(s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d.Time
 }
 
-func date(t *testing.T, s string) Date {
+func date(t *testing.T, s string) calendar.Date {
 	t.Helper()
-	d, err := ParseDate(s)
+	d, err := calendar.Parse(s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/patchline/patchline/pipeline/calendar"
 )
 
 // Match is what Lookup found for an image reference.
@@ -32,7 +34,7 @@ type Match struct {
 // EOL returns the cycle's end-of-life date and whether one is known. A
 // cycle whose support ended on an unrecorded day has no date; see
 // Cycle.EOL.Bool.
-func (m Match) EOL() (Date, bool) {
+func (m Match) EOL() (calendar.Date, bool) {
 	return m.Cycle.EOL.Date, m.Known && m.Cycle.EOL.HasDate()
 }
 

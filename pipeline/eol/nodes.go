@@ -6,6 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patchline/patchline/pipeline/calendar"
 	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
 )
 
@@ -89,15 +90,15 @@ func (l *loader) stringList(n *yaml.Node, path string) ([]string, []*yaml.Node, 
 
 // date reads a YYYY-MM-DD scalar. YAML reads an unquoted date as a
 // timestamp and a quoted one as a string; both are taken, both strictly.
-func (l *loader) date(n *yaml.Node, path string) (Date, bool) {
+func (l *loader) date(n *yaml.Node, path string) (calendar.Date, bool) {
 	if n.Kind != yaml.ScalarNode || (n.Tag != "!!timestamp" && n.Tag != "!!str") {
 		l.Add(n, path, "expected a date written as YYYY-MM-DD, e.g. 2028-06-30, found %s", describe(n))
-		return Date{}, false
+		return calendar.Date{}, false
 	}
-	d, err := ParseDate(n.Value)
+	d, err := calendar.Parse(n.Value)
 	if err != nil {
 		l.Add(n, path, "%v", err)
-		return Date{}, false
+		return calendar.Date{}, false
 	}
 	return d, true
 }
@@ -118,9 +119,9 @@ func (l *loader) dateOrBool(n *yaml.Node, path, meaning string) (DateOrBool, boo
 		l.Add(n, path, "expected a date written as YYYY-MM-DD or true/false (%s), found %s", meaning, describe(n))
 		return DateOrBool{}, false
 	}
-	d, err := ParseDate(n.Value)
+	d, err := calendar.Parse(n.Value)
 	switch {
-	case err != nil && dateShape.MatchString(n.Value):
+	case err != nil && calendar.LooksLikeDate(n.Value):
 		l.Add(n, path, "%v", err)
 		return DateOrBool{}, false
 	case err != nil:

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/patchline/patchline/pipeline/calendar"
 )
 
 // Pos is where something was written: a file and a line.
@@ -58,7 +60,7 @@ type Cycle struct {
 	// "jammy", "iron"), so that tags written with it find the cycle.
 	Codename string `json:"codename,omitempty"`
 	// ReleaseDate is the day the cycle came out; zero when not written.
-	ReleaseDate Date `json:"releaseDate,omitzero"`
+	ReleaseDate calendar.Date `json:"releaseDate,omitzero"`
 	// EOL is the last day the publisher ships security fixes in the free
 	// image: a date, false when none is announced, or true when it has
 	// passed on a day not recorded.

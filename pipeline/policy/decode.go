@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patchline/patchline/pipeline/calendar"
 	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
 	"github.com/patchline/patchline/pipeline/platform"
@@ -149,7 +150,7 @@ func (l *loader) support(n *yaml.Node, path string, s *Support) {
 				l.Add(n, path, "expected a mapping of line to date, e.g. \"1.4\": 2026-12-31")
 				return
 			}
-			s.EOL = map[version.Line]Date{}
+			s.EOL = map[version.Line]calendar.Date{}
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], yamlcheck.Deref(n.Content[i+1])
 				child := path + "." + k.Value
@@ -165,7 +166,7 @@ func (l *loader) support(n *yaml.Node, path string, s *Support) {
 					l.Add(k, child, "line %s is listed twice", line)
 					continue
 				}
-				d, err := ParseDate(v.Value)
+				d, err := calendar.Parse(v.Value)
 				if err != nil || v.Kind != yaml.ScalarNode {
 					l.Add(v, child, "%q is not a date; write it as YYYY-MM-DD, e.g. 2026-12-31", v.Value)
 					continue

@@ -10,10 +10,9 @@
 package policy
 
 import (
-	"time"
-
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/patchline/patchline/pipeline/calendar"
 	"github.com/patchline/patchline/pipeline/platform"
 	"github.com/patchline/patchline/pipeline/tagname"
 	"github.com/patchline/patchline/pipeline/version"
@@ -131,7 +130,7 @@ type Support struct {
 	// NewestLines, when above zero, keeps only the newest N minor lines.
 	NewestLines int `json:"newest_lines"`
 	// EOL maps a line to its last supported day.
-	EOL map[version.Line]Date `json:"eol,omitempty"`
+	EOL map[version.Line]calendar.Date `json:"eol,omitempty"`
 }
 
 // BaseEOL says how base images are judged against their end of life.
@@ -186,18 +185,6 @@ type Attestations struct {
 	Sign Signing `json:"sign"`
 }
 
-// Date is a calendar day, as written in EOL entries (YYYY-MM-DD).
-type Date struct{ time.Time }
-
-// DateLayout is how dates are written in policies and on the command line.
-const DateLayout = "2006-01-02"
-
-// MarshalText renders YYYY-MM-DD.
-func (d Date) MarshalText() ([]byte, error) { return []byte(d.Format(DateLayout)), nil }
-
-// String renders YYYY-MM-DD.
-func (d Date) String() string { return d.Format(DateLayout) }
-
 // IsImmutable reports whether tags of role r are immutable in this policy.
 func (p *Policy) IsImmutable(r Role) bool { return hasRole(p.Tags.Immutable, r) }
 
@@ -222,7 +209,7 @@ func (a Attestations) Any() bool { return a.SBOM != SBOMNone || a.Provenance }
 func (a Attestations) Signed() bool { return a.Sign == SignKey || a.Sign == SignKeyless }
 
 // EOLOf returns the EOL date of a line and whether one is set.
-func (s Support) EOLOf(l version.Line) (Date, bool) {
+func (s Support) EOLOf(l version.Line) (calendar.Date, bool) {
 	d, ok := s.EOL[l]
 	return d, ok
 }
