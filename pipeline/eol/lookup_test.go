@@ -3,6 +3,8 @@ package eol
 import (
 	"strings"
 	"testing"
+
+	"github.com/patchline/patchline/pipeline/reponame"
 )
 
 func TestLookupBuiltin(t *testing.T) {
@@ -75,7 +77,7 @@ func TestLookupBuiltin(t *testing.T) {
 			if m.Reason != "" {
 				t.Errorf("Lookup(%q) reason = %q; want none", tc.ref, m.Reason)
 			}
-			if base, _, _ := strings.Cut(tc.ref, "@"); hasTag(base) && strings.Contains(m.Ref, "@") {
+			if base, _, _ := strings.Cut(tc.ref, "@"); reponame.HasTag(base) && strings.Contains(m.Ref, "@") {
 				t.Errorf("Lookup(%q).Ref = %q kept the digest next to a tag", tc.ref, m.Ref)
 			}
 		})

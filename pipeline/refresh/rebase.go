@@ -9,6 +9,7 @@ import (
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/rebase"
 	"github.com/patchline/patchline/pipeline/release"
+	"github.com/patchline/patchline/pipeline/reponame"
 )
 
 // errUnchanged is returned by rebaseLine when every platform already sits
@@ -37,7 +38,7 @@ func rebaseLine(ctx context.Context, in release.Inputs, res *release.Resolver, b
 	}
 	reg := in.Registry
 	image := in.Repositories[0] + "@" + lr.Published
-	fin, err := rebase.Fetch(ctx, reg, rebase.FetchRequest{Image: image, NewBase: nameOnly(lr.Base.Name) + "@" + current})
+	fin, err := rebase.Fetch(ctx, reg, rebase.FetchRequest{Image: image, NewBase: reponame.Of(lr.Base.Name) + "@" + current})
 	if err != nil {
 		return nil, err
 	}
@@ -64,18 +65,4 @@ func rebaseLine(ctx context.Context, in release.Inputs, res *release.Resolver, b
 	pinned := &release.Pinned{Bases: []release.Base{{Ref: lr.Base.Name, Digest: current, Previous: lr.Base.Recorded, Final: true}}}
 	pinned.Final = &pinned.Bases[0]
 	return release.Attest(ctx, in, b, out.Index, pinned, "rebase")
-}
-
-// nameOnly drops the tag of a reference such as
-// docker.io/library/debian:bookworm-slim.
-func nameOnly(ref string) string {
-	for i := len(ref) - 1; i >= 0; i-- {
-		switch ref[i] {
-		case ':':
-			return ref[:i]
-		case '/':
-			return ref
-		}
-	}
-	return ref
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/dockerfile"
 	"github.com/patchline/patchline/pipeline/registry"
+	"github.com/patchline/patchline/pipeline/reponame"
 )
 
 // Base is one external image the build uses, resolved for this run.
@@ -110,7 +111,7 @@ func (r *Resolver) PlatformDigests(ctx context.Context, ref, digest string, want
 
 func (r *Resolver) platformDigests(ctx context.Context, ref, digest string, want []v1.Platform) (map[string]string, error) {
 	out := map[string]string{}
-	descs, err := r.reg.PlatformManifests(ctx, repoOf(ref)+"@"+digest)
+	descs, err := r.reg.PlatformManifests(ctx, reponame.Of(ref)+"@"+digest)
 	switch {
 	case errors.Is(err, registry.ErrNotIndex):
 		for _, p := range want {
@@ -189,14 +190,6 @@ func (r *Resolver) Pin(ctx context.Context, file string, content []byte, target 
 		}
 	}
 	return out, nil
-}
-
-func repoOf(ref string) string {
-	r, err := dockerfile.ParseReference(ref)
-	if err != nil {
-		return ref
-	}
-	return r.Name
 }
 
 func keys(m map[string]string) []string {
