@@ -55,7 +55,8 @@ const maxSettleRounds = 4
 
 var (
 	// ErrImmutable is returned when an immutable tag already holds other
-	// content. Nothing is written when it is returned.
+	// content: by Publish, and by a release that finds its exact tag on a
+	// build of another revision. Nothing is written when it is returned.
 	ErrImmutable = errors.New("immutable tag already exists with other content")
 	// ErrLostRace is wrapped by a *RaceError: another run wrote an
 	// immutable tag of this plan with its own image at the same time.

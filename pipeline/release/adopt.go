@@ -11,6 +11,7 @@ import (
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/plan"
+	"github.com/patchline/patchline/pipeline/publish"
 	"github.com/patchline/patchline/pipeline/registry"
 )
 
@@ -47,7 +48,7 @@ func findPublished(ctx context.Context, in Inputs, exact plan.Tag) (*published, 
 		}
 		if exact.Immutable {
 			return nil, nil, fmt.Errorf("%w: %s holds a build of revision %q and this is revision %s; %s is immutable in %s, so nothing was built or written. Release a new version",
-				ErrImmutable, ref, rev, in.Source.Commit, exact.Name, in.Policy.Source)
+				publish.ErrImmutable, ref, rev, in.Source.Commit, exact.Name, in.Policy.Source)
 		}
 		notes = append(notes, fmt.Sprintf("%s holds a build of revision %q; the exact tag moves to this build of %s", ref, rev, in.Source.Commit))
 	}

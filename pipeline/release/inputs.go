@@ -27,9 +27,6 @@ import (
 var (
 	// ErrNoRepository is returned when there is nowhere to publish.
 	ErrNoRepository = errors.New("no image repository")
-	// ErrImmutable is returned when an immutable exact tag already holds a
-	// build of another revision.
-	ErrImmutable = errors.New("immutable tag already published")
 	// ErrPlatforms is returned when the Dockerfile's bases differ per
 	// platform in a way one pinned Dockerfile cannot express.
 	ErrPlatforms = errors.New("bases differ per platform")
