@@ -10,8 +10,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // Settle makes sure every descriptor in want is listed among the referrers
@@ -93,28 +91,16 @@ func (r *Referrers) Settle(ctx context.Context, repo name.Repository, subject v1
 
 // rewrite writes the manifest of a referrer again, as it is.
 func (r *Referrers) rewrite(ctx context.Context, repo name.Repository, d v1.Descriptor) error {
-	ref := repo.Digest(d.Digest.String())
-	got, err := remote.Get(ref, r.options(ctx)...)
+	ref := repo.Digest(d.Digest.String()).Name()
+	got, err := r.reg.Inspect(ctx, ref)
 	if err != nil {
 		return fmt.Errorf("%w: %s is not listed and cannot be read: %v", ErrReferrerMissing, ref, err)
 	}
-	err = r.write(ctx, func(ctx context.Context) error {
-		return remote.Put(ref, rawManifest{raw: got.Manifest, mediaType: got.MediaType}, r.options(ctx)...)
-	})
-	if err != nil {
+	if err := r.reg.Put(ctx, ref, got); err != nil {
 		return fmt.Errorf("writing referrer %s again: %w", ref, err)
 	}
 	return nil
 }
-
-// rawManifest is a manifest given as bytes, for remote.Put.
-type rawManifest struct {
-	raw       []byte
-	mediaType types.MediaType
-}
-
-func (m rawManifest) RawManifest() ([]byte, error)        { return m.raw, nil }
-func (m rawManifest) MediaType() (types.MediaType, error) { return m.mediaType, nil }
 
 // pause waits between half the settle time and all of it, or until ctx is
 // done.

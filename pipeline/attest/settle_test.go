@@ -23,7 +23,7 @@ func TestSettleRepairsAStaleWrite(t *testing.T) {
 	for _, kind := range registryKinds {
 		t.Run(kind.name, func(t *testing.T) {
 			f := newFixture(t, kind, nil)
-			refs, err := NewReferrers(WithSettle(time.Millisecond))
+			refs, err := NewReferrers(newClient(t), WithSettle(time.Millisecond))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +73,7 @@ func TestSettleOfAnUnlistedReferrer(t *testing.T) {
 	for _, kind := range []registryKind{ggcrWithAPI, ggcrWithoutAPI} {
 		t.Run(kind.name, func(t *testing.T) {
 			f := newFixture(t, kind, nil)
-			refs, _ := NewReferrers(WithSettle(0))
+			refs := newReferrers(t, WithSettle(0))
 			ghost := v1.Descriptor{MediaType: "application/vnd.oci.image.manifest.v1+json", Size: 10, Digest: v1.Hash{Algorithm: "sha256", Hex: "0123456789012345678901234567890123456789012345678901234567890123"}}
 			_, err := refs.Settle(context.Background(), f.repo, f.plats[0], []v1.Descriptor{ghost})
 			if kind.referrers != errors.Is(err, ErrReferrerMissing) {
@@ -126,7 +126,7 @@ func dropListing(hide *v1.Hash) func(http.Handler) http.Handler {
 func TestSettleRewritesAReferrerTheAPIDropped(t *testing.T) {
 	var hide v1.Hash
 	f := newFixture(t, ggcrWithAPI, dropListing(&hide))
-	refs, _ := NewReferrers(WithSettle(0))
+	refs := newReferrers(t, WithSettle(0))
 	amd64 := f.plats[0]
 	arts := artifacts(t, purlSubject(t, "ghcr.io/acme/app:1.6.0", amd64))
 	a, err := refs.Attach(context.Background(), f.repo, amd64, arts[0], created)

@@ -27,7 +27,6 @@ type Client struct {
 	pageSize  int
 	jobs      int
 	transport *transportCache
-	referrers *hostFlags // registry host -> has the referrers API
 }
 
 // New returns a Client. With no options it reaches every registry
@@ -49,15 +48,14 @@ func New(opts ...Option) (*Client, error) {
 	rt = &retryTransport{inner: rt, policy: o.retry, sleep: o.sleep, now: o.now}
 	rt = transport.NewUserAgent(rt, o.userAgent)
 	c := &Client{
-		creds:     o.creds,
-		insecure:  o.insecure,
-		retry:     o.retry,
-		timeouts:  o.timeouts,
-		sleep:     o.sleep,
-		counter:   o.counter,
-		pageSize:  o.pageSize,
-		jobs:      o.jobs,
-		referrers: &hostFlags{m: map[string]bool{}},
+		creds:    o.creds,
+		insecure: o.insecure,
+		retry:    o.retry,
+		timeouts: o.timeouts,
+		sleep:    o.sleep,
+		counter:  o.counter,
+		pageSize: o.pageSize,
+		jobs:     o.jobs,
 	}
 	c.transport = newTransportCache(rt, c.creds)
 	return c, nil

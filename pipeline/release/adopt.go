@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/build"
@@ -57,17 +56,9 @@ func findPublished(ctx context.Context, in Inputs, exact plan.Tag) (*published, 
 
 // adopt loads a published image so that a re-run can finish its release.
 func adopt(ctx context.Context, in Inputs, b Build, pub *published) (*Product, error) {
-	opts, err := in.Registry.RemoteOptions(ctx, pub.repo, false)
+	idx, err := in.Registry.Index(ctx, pub.repo+"@"+pub.digest)
 	if err != nil {
 		return nil, err
-	}
-	ref, err := in.Registry.ParseReference(pub.repo + "@" + pub.digest)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := remote.Index(ref, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", ref, err)
 	}
 	prod := &Product{Index: idx, Digest: pub.digest, Adopted: true, Statements: map[v1.Hash][]attest.Statement{}, Documents: map[v1.Hash]attest.SBOM{}}
 	im, err := idx.IndexManifest()
