@@ -2,6 +2,7 @@ package attest
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -237,4 +238,17 @@ func appendRaw(t *testing.T, idx v1.ImageIndex, img v1.Image, target string) v1.
 			AnnotationReferenceDigest: target,
 		},
 	}})
+}
+
+// withFallbackAttempts sets how many times Attach reads the fallback tag
+// back and merges its entry in again before giving up with
+// ErrFallbackConflict. Default: 5. It must be at least 1.
+func withFallbackAttempts(n int) Option {
+	return func(r *Referrers) error {
+		if n < 1 {
+			return fmt.Errorf("fallback attempts must be at least 1, got %d", n)
+		}
+		r.attempts = n
+		return nil
+	}
 }

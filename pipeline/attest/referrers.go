@@ -50,19 +50,6 @@ type Referrers struct {
 // Option configures a Referrers.
 type Option func(*Referrers) error
 
-// withFallbackAttempts sets how many times Attach reads the fallback tag
-// back and merges its entry in again before giving up with
-// ErrFallbackConflict. Default: 5. It must be at least 1.
-func withFallbackAttempts(n int) Option {
-	return func(r *Referrers) error {
-		if n < 1 {
-			return fmt.Errorf("fallback attempts must be at least 1, got %d", n)
-		}
-		r.attempts = n
-		return nil
-	}
-}
-
 // WithSettle sets the longest pause Settle makes before reading a fallback
 // tag back; each pause is drawn at random between d/2 and d, so writers
 // that started together do not read in step. Default: 1s. Zero reads back

@@ -26,10 +26,3 @@ func Connect(ctx context.Context) (*dagger.Client, error) {
 	}
 	return c, nil
 }
-
-// EngineReachable reports whether a Dagger session is available to join
-// without starting or downloading anything: inside `dagger call` or
-// `dagger run`, the session is announced in the environment.
-func EngineReachable() bool {
-	return os.Getenv("DAGGER_SESSION_PORT") != "" && os.Getenv("DAGGER_SESSION_TOKEN") != ""
-}

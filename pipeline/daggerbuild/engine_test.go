@@ -15,6 +15,13 @@ import (
 	"github.com/patchline/patchline/pipeline/policy"
 )
 
+// engineReachable reports whether a Dagger session is available to join
+// without starting or downloading anything: inside `dagger call` or
+// `dagger run`, the session is announced in the environment.
+func engineReachable() bool {
+	return os.Getenv("DAGGER_SESSION_PORT") != "" && os.Getenv("DAGGER_SESSION_TOKEN") != ""
+}
+
 // These tests need a Dagger engine. Run them with
 //
 //	dagger run go test ./pipeline/daggerbuild/
@@ -23,7 +30,7 @@ import (
 // also tested without an engine through the layer builder.
 func needEngine(t *testing.T) context.Context {
 	t.Helper()
-	if !EngineReachable() {
+	if !engineReachable() {
 		t.Skip("no Dagger engine reachable (DAGGER_SESSION_PORT is unset); run `dagger run go test ./pipeline/daggerbuild/` to run the engine tests")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)

@@ -153,9 +153,6 @@ func (r Reference) Key() string {
 	return r.Name + "@" + r.Digest
 }
 
-// Pinned reports whether the reference carries a digest.
-func (r Reference) Pinned() bool { return r.Digest != "" }
-
 // validateDigest checks a digest handed in by a caller or a resolver.
 func validateDigest(ref, d string) error {
 	if !digestPattern.MatchString(d) {

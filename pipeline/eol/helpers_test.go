@@ -1,6 +1,7 @@
 package eol
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -35,4 +36,26 @@ func date(t *testing.T, s string) calendar.Date {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// products lists a table's products by name, each with its rules.
+func products(t *Table) []Product {
+	names := make([]string, 0, len(t.products))
+	for n := range t.products {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	out := make([]Product, 0, len(names))
+	for _, n := range names {
+		p := t.products[n]
+		p.Cycles = slices.Clone(p.Cycles)
+		p.Rules = nil
+		for _, r := range t.rules {
+			if r.Product == n {
+				p.Rules = append(p.Rules, r)
+			}
+		}
+		out = append(out, p)
+	}
+	return out
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 
-	"github.com/patchline/patchline/pipeline/calendar"
 	"github.com/patchline/patchline/pipeline/reponame"
 )
 
@@ -30,13 +29,6 @@ type Match struct {
 	Known bool `json:"known"`
 	// Reason says why nothing was found, for the report; empty when Known.
 	Reason string `json:"reason,omitempty"`
-}
-
-// EOL returns the cycle's end-of-life date and whether one is known. A
-// cycle whose support ended on an unrecorded day has no date; see
-// Cycle.EOL.Bool.
-func (m Match) EOL() (calendar.Date, bool) {
-	return m.Cycle.EOL.Date, m.Known && m.Cycle.EOL.HasDate()
 }
 
 // Label names the matched cycle for a report: "debian 12 (bookworm)".

@@ -160,7 +160,7 @@ func TestLookupNearMissKeepsRule(t *testing.T) {
 	if m.Product != "debian" || m.Cycle.Name != "9" || m.Rule == nil || m.Rule.Pos.Line == 0 {
 		t.Errorf("near miss = %+v; want product debian, cycle 9 and the rule", m)
 	}
-	if _, has := m.EOL(); has {
+	if m.Known && m.Cycle.EOL.HasDate() {
 		t.Error("a near miss has no EOL date")
 	}
 }

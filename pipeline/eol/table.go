@@ -3,7 +3,6 @@ package eol
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/patchline/patchline/pipeline/calendar"
@@ -151,28 +150,6 @@ func (r Rule) String() string {
 		s += " cycle " + r.Cycle
 	}
 	return s
-}
-
-// Products lists the table's products by name, each with its rules.
-func (t *Table) Products() []Product {
-	names := make([]string, 0, len(t.products))
-	for n := range t.products {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	out := make([]Product, 0, len(names))
-	for _, n := range names {
-		p := t.products[n]
-		p.Cycles = slices.Clone(p.Cycles)
-		p.Rules = nil
-		for _, r := range t.rules {
-			if r.Product == n {
-				p.Rules = append(p.Rules, r)
-			}
-		}
-		out = append(out, p)
-	}
-	return out
 }
 
 // cycle finds a product's cycle by name.

@@ -40,20 +40,21 @@ func New(opts ...Option) (*Client, error) {
 	// out of error bodies, hold each attempt to its deadline and the
 	// redirect limit, retry, name the client. transportCache adds
 	// auth on top, per repository.
-	var rt http.RoundTripper = &countingTransport{inner: o.transport, counter: o.counter}
+	counter := &Counter{}
+	var rt http.RoundTripper = &countingTransport{inner: o.transport, counter: counter}
 	if len(o.creds) > 0 {
 		rt = &redactingTransport{inner: rt, creds: o.creds}
 	}
 	rt = &guardTransport{inner: rt, timeouts: o.timeouts}
 	rt = &retryTransport{inner: rt, policy: o.retry, sleep: o.sleep, now: o.now}
-	rt = transport.NewUserAgent(rt, o.userAgent)
+	rt = transport.NewUserAgent(rt, userAgent)
 	c := &Client{
 		creds:    o.creds,
 		insecure: o.insecure,
 		retry:    o.retry,
 		timeouts: o.timeouts,
 		sleep:    o.sleep,
-		counter:  o.counter,
+		counter:  counter,
 		pageSize: o.pageSize,
 		jobs:     o.jobs,
 	}

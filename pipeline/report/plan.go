@@ -7,33 +7,6 @@ import (
 	"github.com/patchline/patchline/pipeline/plan"
 )
 
-// PlanView prints a plan.
-type PlanView struct {
-	*plan.Plan
-}
-
-// WriteTable prints the plan's tags, withheld tags and notes.
-func (v PlanView) WriteTable(w io.Writer) error {
-	p := v.Plan
-	switch p.Kind {
-	case plan.KindEdge:
-		fmt.Fprintf(w, "edge build")
-		if p.Branch != "" {
-			fmt.Fprintf(w, " of branch %s", p.Branch)
-		}
-		if p.SHA != "" {
-			fmt.Fprintf(w, " at %s", p.SHA)
-		}
-	default:
-		fmt.Fprintf(w, "%s %s (line %s)", p.Kind, p.Version, p.Line)
-	}
-	fmt.Fprintf(w, " on %s, policy %s\n\n", p.Date, p.Policy)
-	if err := PlanTags(w, p); err != nil {
-		return err
-	}
-	return notes(w, p.Notes)
-}
-
 // PlanTags prints the tag and withheld tables of one plan.
 func PlanTags(w io.Writer, p *plan.Plan) error {
 	rows := [][]string{{"TAG", "ROLE", "IMMUTABLE", "NOTE"}}
@@ -77,6 +50,3 @@ func notes(w io.Writer, ns []string) error {
 	}
 	return nil
 }
-
-// MarshalJSON renders the plan itself.
-func (v PlanView) MarshalJSON() ([]byte, error) { return marshal(v.Plan) }
