@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"slices"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/patchline/patchline/pipeline/internal/wait"
 )
 
 // Settle makes sure every descriptor in want is listed among the referrers
@@ -105,18 +105,7 @@ func (r *Referrers) rewrite(ctx context.Context, repo name.Repository, d v1.Desc
 // pause waits between half the settle time and all of it, or until ctx is
 // done.
 func (r *Referrers) pause(ctx context.Context) error {
-	if r.pauseMax <= 0 {
-		return ctx.Err()
-	}
-	d := r.pauseMax/2 + time.Duration(rand.Int64N(int64(r.pauseMax/2)+1))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return wait.Between(ctx, r.pauseMax/2, r.pauseMax)
 }
 
 // lacking returns the descriptors of want whose digest is not in have.

@@ -33,12 +33,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/patchline/patchline/pipeline/internal/wait"
 	"github.com/patchline/patchline/pipeline/plan"
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/registry"
@@ -454,15 +454,7 @@ func (p *publisher) pause(ctx context.Context, from float64) error {
 	case s == 0:
 		s = DefaultSettle
 	}
-	lo := time.Duration(float64(s) * from)
-	t := time.NewTimer(lo + time.Duration(rand.Int64N(int64(s-lo)+1)))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return wait.Between(ctx, time.Duration(float64(s)*from), s)
 }
 
 // currentDigest returns the digest a reference points at, or "" when the

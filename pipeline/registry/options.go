@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/patchline/patchline/pipeline/internal/safetext"
+	"github.com/patchline/patchline/pipeline/internal/wait"
 )
 
 // Option configures a Client.
@@ -44,7 +45,7 @@ func makeOptions(opts ...Option) (*options, error) {
 		transport: remote.DefaultTransport,
 		retry:     DefaultRetryPolicy(),
 		timeouts:  DefaultTimeouts(),
-		sleep:     sleepContext,
+		sleep:     wait.For,
 		now:       time.Now,
 		pageSize:  defaultPageSize,
 		jobs:      defaultJobs,
