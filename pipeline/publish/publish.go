@@ -94,7 +94,7 @@ type Request struct {
 	// AllowOlder lets floating tags move to an image whose version is older
 	// than the one they point at now (rollback). Without it, a floating tag
 	// that already points at a newer build is left alone, so two runs at
-	// once cannot move a tag backwards (see Newer).
+	// once cannot move a tag backwards (see order.newer).
 	AllowOlder bool
 	// Settle is the longest pause before written tags are read back; each
 	// pause is drawn between half of it and all of it. Zero means
@@ -178,7 +178,7 @@ type publisher struct {
 	req    Request
 	digest string
 	ours   map[string]string // the index's annotations
-	self   order             // what Newer knows of the index, read once
+	self   order             // the index's build order, read once
 	states []*repoState
 }
 
@@ -424,7 +424,7 @@ func (p *publisher) floating(ctx context.Context) error {
 }
 
 // keep reports whether a floating tag that holds another image stays
-// there: see Newer. A release also leaves a tag that holds another build of
+// there: see order.newer. A release also leaves a tag that holds another build of
 // the same version it cannot order (images from before build times were
 // recorded); a refresh replaces it, since a refresh publishes the line's
 // newest build.
