@@ -24,6 +24,10 @@
 //	report       tables and JSON for every result
 //	app          one function per Dagger function, on plain values
 //
+// Two internal packages serve several of them: strictyaml decodes policy
+// and end-of-life files into typed structs and reports every problem with
+// its file, line and fix; safetext cuts and scrubs the values messages echo.
+//
 // Code that only tests use lives under internal/testing: in-process
 // registries with faults (regtest), a Builder that runs without an engine
 // (layerbuild), a scanner for its images (testscan), whole test worlds

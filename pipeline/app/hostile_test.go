@@ -177,7 +177,7 @@ func TestDuplicatePlatformRefused(t *testing.T) {
 
 // maxMessage is the longest error a hostile value may produce: every
 // value a message echoes is cut to a readable length, and a file lists
-// at most yamlcheck.MaxProblems problems.
+// at most strictyaml.MaxProblems problems.
 const maxMessage = 8 << 10
 
 // A huge value in any argument or policy field gives a short error, not

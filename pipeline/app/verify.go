@@ -106,7 +106,7 @@ func verifyTarget(ctx context.Context, req VerifyRequest) (image string, opts []
 	}
 	ref, err := name.ParseReference(image, name.StrictValidation)
 	if err != nil {
-		return "", nil, "", fmt.Errorf("%w: --image %s is not an image reference (%v); write it like ghcr.io/acme/app:1.6 or ghcr.io/acme/app@sha256:...", ErrUsage, safetext.Quote(image), err)
+		return "", nil, "", fmt.Errorf("%w: --image %s is not an image reference (%v); write it like ghcr.io/acme/app:1.6 or ghcr.io/acme/app@sha256:<digest>", ErrUsage, safetext.Quote(image), err)
 	}
 	host := ref.Context().RegistryStr()
 	if strings.HasPrefix(image, LocalAddress+"/") && req.StartLocalRegistry != nil {

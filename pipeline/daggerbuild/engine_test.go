@@ -15,6 +15,13 @@ import (
 	"github.com/patchline/patchline/pipeline/policy"
 )
 
+// These tests need a Dagger engine. Run them with
+//
+//	dagger run go test ./pipeline/daggerbuild/
+//
+// Every rule they touch (annotations, attestation layouts, publishing) is
+// also tested without an engine through the layer builder.
+//
 // engineReachable reports whether a Dagger session is available to join
 // without starting or downloading anything: inside `dagger call` or
 // `dagger run`, the session is announced in the environment.
@@ -22,12 +29,6 @@ func engineReachable() bool {
 	return os.Getenv("DAGGER_SESSION_PORT") != "" && os.Getenv("DAGGER_SESSION_TOKEN") != ""
 }
 
-// These tests need a Dagger engine. Run them with
-//
-//	dagger run go test ./pipeline/daggerbuild/
-//
-// Every rule they touch (annotations, attestation layouts, publishing) is
-// also tested without an engine through the layer builder.
 func needEngine(t *testing.T) context.Context {
 	t.Helper()
 	if !engineReachable() {

@@ -123,12 +123,6 @@ type PinResult struct {
 	BuildArgs map[string]string `json:"buildArgs,omitempty"`
 }
 
-// edit replaces a byte range of the file.
-type edit struct {
-	at   span
-	text string
-}
-
 // Pin rewrites every external image the file names into
 // name:tag@sha256:<digest> form, keeping the tag as Renovate does, and
 // returns the new bytes with a summary. Only the bytes of the references

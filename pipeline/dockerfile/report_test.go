@@ -234,8 +234,8 @@ func TestReportPinStatus(t *testing.T) {
 		{true, digest('3'), ""},
 	}
 	for i, s := range rep.Stages {
-		if (s.Ref.Digest != "") != want[i].pinned || s.Ref.Digest != want[i].digest || s.Ref.Tag != want[i].tag {
-			t.Errorf("stage %d: pinned=%v digest=%q tag=%q, want %+v", i, (s.Ref.Digest != ""), s.Ref.Digest, s.Ref.Tag, want[i])
+		if pinned := s.Ref.Digest != ""; pinned != want[i].pinned || s.Ref.Digest != want[i].digest || s.Ref.Tag != want[i].tag {
+			t.Errorf("stage %d: pinned=%v digest=%q tag=%q, want %+v", i, pinned, s.Ref.Digest, s.Ref.Tag, want[i])
 		}
 	}
 	single := mustParse(t, readFile(t, "single.Dockerfile")).Report()

@@ -3,7 +3,7 @@ package eol
 import (
 	"errors"
 
-	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
+	"github.com/patchline/patchline/pipeline/internal/strictyaml"
 )
 
 var (
@@ -18,10 +18,10 @@ var (
 
 // Problem is one thing wrong in a table file, with where it is. It renders
 // as "file:line:col: path: message", like a problem in a release policy.
-type Problem = yamlcheck.Problem
+type Problem = strictyaml.Problem
 
 // Errors is every problem found in one file. Loading reports all of them at
 // once, so a user fixes an override file in one pass. Errors from this
 // package carry ErrInvalid as their Sentinel, so errors.Is(err, ErrInvalid)
 // holds.
-type Errors = yamlcheck.Errors
+type Errors = strictyaml.Errors

@@ -38,8 +38,8 @@ func date(t *testing.T, s string) calendar.Date {
 	return d
 }
 
-// products lists a table's products by name, each with its rules.
-func products(t *Table) []Product {
+// productsOf lists a table's products by name, each with its rules.
+func productsOf(t *Table) []Product {
 	names := make([]string, 0, len(t.products))
 	for n := range t.products {
 		names = append(names, n)

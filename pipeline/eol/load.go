@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 
-	"go.yaml.in/yaml/v3"
-
-	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
+	"github.com/patchline/patchline/pipeline/internal/strictyaml"
 	policyfiles "github.com/patchline/patchline/policy"
 )
 
@@ -61,25 +59,14 @@ func Load(file string, data []byte) (*Table, error) {
 // override may name products and cycles that only the built-in table
 // lists, so Builtin, Merge and Load check the whole table afterwards.
 func Parse(file string, data []byte) (*Table, error) {
-	l := &loader{yamlcheck.New(file, ErrInvalid, messages)}
-	root := l.Document(data, "table", fmt.Sprintf("the file is empty; start with \"version: %d\" and a products mapping", FormatVersion))
+	f := strictyaml.File{Name: file, Sentinel: ErrInvalid}
+	root, err := strictyaml.Document(data, "table", fmt.Sprintf("the file is empty; start with \"version: %d\" and a products mapping", FormatVersion))
 	if root == nil {
-		return nil, l.Err()
+		return nil, f.Err(err)
 	}
-	t := &Table{source: file, products: map[string]Product{}}
-	l.table(root, t)
-	if err := l.Err(); err != nil {
+	var tf tableFile
+	if err := f.Err(err, tf.decode(root)); err != nil {
 		return nil, err
 	}
-	return t, nil
-}
-
-// loader decodes one table file. The Checker walks the YAML and collects
-// the problems; loader's own methods know what each key means.
-type loader struct {
-	*yamlcheck.Checker
-}
-
-func (l *loader) pos(n *yaml.Node) Pos {
-	return Pos{File: l.File, Line: n.Line, Column: n.Column}
+	return tf.table(file), nil
 }

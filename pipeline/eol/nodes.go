@@ -7,15 +7,14 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/patchline/patchline/pipeline/calendar"
-	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
+	"github.com/patchline/patchline/pipeline/internal/strictyaml"
 )
 
-// messages are the table's words for problems with keys; which keys are
-// refused is yamlcheck's, shared with release policies. They quote the key
-// itself, as the rest of this package's messages quote the value they are
-// about, and they are what users and the tests read, so they stay as they
-// were when the walk moved to yamlcheck.
-var messages = yamlcheck.Messages{
+// words are the table's words for problems with keys; which keys are
+// refused is strictyaml's, shared with release policies. They quote the
+// key itself, as the rest of this package's messages quote the value they
+// are about, and they are what users and the tests read.
+var words = strictyaml.Words{
 	Describe: describe,
 	NotPlain: func(k *yaml.Node) string { return fmt.Sprintf("keys must be plain names, found %s", describe(k)) },
 	Repeated: func(key string, firstLine int) string {
@@ -26,107 +25,106 @@ var messages = yamlcheck.Messages{
 	},
 }
 
-// describe is yamlcheck.Describe, but says "nothing" for an empty value
+// describe is strictyaml.Describe, but says "nothing" for an empty value
 // rather than quoting "" or "null": a table takes no empty values (str,
-// stringList and Fields all refuse them), so what matters is that none was
-// given.
+// stringList and Decode all refuse them), so what matters is that none
+// was given.
 func describe(n *yaml.Node) string {
-	if yamlcheck.IsNull(n) {
+	if strictyaml.IsNull(n) {
 		return "nothing"
 	}
-	return yamlcheck.Describe(n)
+	return strictyaml.Describe(n)
 }
 
 // str reads a non-empty string scalar. Numbers are taken as written only
 // when YAML cannot have changed them: 12 is "12", but 3.20 would be read
 // as the float 3.2, so it must be quoted.
-func (l *loader) str(n *yaml.Node, path string) (string, bool) {
-	if n.Kind != yaml.ScalarNode || yamlcheck.IsNull(n) {
-		l.Add(n, path, "expected a string, found %s", describe(n))
-		return "", false
+func str(n *yaml.Node) (string, error) {
+	if n.Kind != yaml.ScalarNode || strictyaml.IsNull(n) {
+		return "", strictyaml.Errorf(n, "expected a string, found %s", describe(n))
 	}
 	switch n.Tag {
 	case "!!str", "!!int":
 	case "!!float":
-		l.Add(n, path, "%s was read as a number, which loses trailing zeros (3.20 becomes 3.2); quote it: \"%s\"", n.Value, n.Value)
-		return "", false
+		return "", strictyaml.Errorf(n, "%s was read as a number, which loses trailing zeros (3.20 becomes 3.2); quote it: \"%s\"", n.Value, n.Value)
 	default:
-		l.Add(n, path, "expected a string, found %s (%s); quote it if it is meant as text", describe(n), strings.TrimPrefix(n.Tag, "!!"))
-		return "", false
+		return "", strictyaml.Errorf(n, "expected a string, found %s (%s); quote it if it is meant as text", describe(n), strings.TrimPrefix(n.Tag, "!!"))
 	}
 	if strings.TrimSpace(n.Value) == "" {
-		l.Add(n, path, "is empty")
-		return "", false
+		return "", strictyaml.Errorf(n, "is empty")
 	}
-	return n.Value, true
+	return n.Value, nil
 }
 
-// stringList reads a list of strings, or one string standing for a list of one.
-func (l *loader) stringList(n *yaml.Node, path string) ([]string, []*yaml.Node, bool) {
+// text is a key that holds a non-empty string (see str).
+type text string
+
+func (t *text) UnmarshalYAML(n *yaml.Node) error {
+	s, err := str(n)
+	*t = text(s)
+	return err
+}
+
+// stringList reads a list of strings, or one string standing for a list
+// of one, and returns the nodes of the strings.
+func stringList(n *yaml.Node) ([]*yaml.Node, error) {
 	if n.Kind == yaml.ScalarNode {
-		s, ok := l.str(n, path)
-		return []string{s}, []*yaml.Node{n}, ok
+		_, err := str(n)
+		return []*yaml.Node{n}, err
 	}
 	if n.Kind != yaml.SequenceNode {
-		l.Add(n, path, "expected a string or a list of strings, found %s", describe(n))
-		return nil, nil, false
+		return nil, strictyaml.Errorf(n, "expected a string or a list of strings, found %s", describe(n))
 	}
 	if len(n.Content) == 0 {
-		l.Add(n, path, "the list is empty; give at least one entry or leave the key out")
-		return nil, nil, false
+		return nil, strictyaml.Errorf(n, "the list is empty; give at least one entry or leave the key out")
 	}
-	ok := true
-	var out []string
-	var nodes []*yaml.Node
-	for i, item := range n.Content {
-		item = yamlcheck.Deref(item)
-		s, good := l.str(item, yamlcheck.Index(path, i))
-		ok = ok && good
-		out = append(out, s)
-		nodes = append(nodes, item)
-	}
-	return out, nodes, ok
+	var items []*yaml.Node
+	err := strictyaml.Each(n, func(item *yaml.Node) error {
+		items = append(items, item)
+		_, err := str(item)
+		return err
+	})
+	return items, err
 }
 
-// date reads a YYYY-MM-DD scalar. YAML reads an unquoted date as a
+// decodeDate reads a YYYY-MM-DD scalar into d. YAML reads an unquoted date as a
 // timestamp and a quoted one as a string; both are taken, both strictly.
-func (l *loader) date(n *yaml.Node, path string) (calendar.Date, bool) {
+func decodeDate(n *yaml.Node, d *calendar.Date) error {
 	if n.Kind != yaml.ScalarNode || (n.Tag != "!!timestamp" && n.Tag != "!!str") {
-		l.Add(n, path, "expected a date written as YYYY-MM-DD, e.g. 2028-06-30, found %s", describe(n))
-		return calendar.Date{}, false
+		return strictyaml.Errorf(n, "expected a date written as YYYY-MM-DD, e.g. 2028-06-30, found %s", describe(n))
 	}
-	d, err := calendar.Parse(n.Value)
+	parsed, err := calendar.Parse(n.Value)
 	if err != nil {
-		l.Add(n, path, "%v", err)
-		return calendar.Date{}, false
+		return strictyaml.Errorf(n, "%v", err)
 	}
-	return d, true
+	*d = parsed
+	return nil
 }
 
-// dateOrBool reads endoflife.date's "date or boolean" fields.
-func (l *loader) dateOrBool(n *yaml.Node, path, meaning string) (DateOrBool, bool) {
+// decodeDateOrBool reads endoflife.date's "date or boolean" fields into v;
+// meaning says what the key means, for messages.
+func decodeDateOrBool(n *yaml.Node, v *DateOrBool, meaning string) error {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
 		switch n.Value {
 		case "true":
-			return DateOrBool{Bool: true}, true
+			*v = DateOrBool{Bool: true}
+			return nil
 		case "false":
-			return DateOrBool{}, true
+			*v = DateOrBool{}
+			return nil
 		}
-		l.Add(n, path, "%q: write true or false in lower case, or a date as YYYY-MM-DD (%s)", n.Value, meaning)
-		return DateOrBool{}, false
+		return strictyaml.Errorf(n, "%q: write true or false in lower case, or a date as YYYY-MM-DD (%s)", n.Value, meaning)
 	}
 	if n.Kind != yaml.ScalarNode || (n.Tag != "!!timestamp" && n.Tag != "!!str") {
-		l.Add(n, path, "expected a date written as YYYY-MM-DD or true/false (%s), found %s", meaning, describe(n))
-		return DateOrBool{}, false
+		return strictyaml.Errorf(n, "expected a date written as YYYY-MM-DD or true/false (%s), found %s", meaning, describe(n))
 	}
 	d, err := calendar.Parse(n.Value)
 	switch {
 	case err != nil && calendar.LooksLikeDate(n.Value):
-		l.Add(n, path, "%v", err)
-		return DateOrBool{}, false
+		return strictyaml.Errorf(n, "%v", err)
 	case err != nil:
-		l.Add(n, path, "%q is neither a date written as YYYY-MM-DD nor true/false (%s)", n.Value, meaning)
-		return DateOrBool{}, false
+		return strictyaml.Errorf(n, "%q is neither a date written as YYYY-MM-DD nor true/false (%s)", n.Value, meaning)
 	}
-	return DateOrBool{Date: d, Bool: true}, true
+	*v = DateOrBool{Date: d, Bool: true}
+	return nil
 }

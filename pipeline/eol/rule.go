@@ -1,6 +1,7 @@
 package eol
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -8,7 +9,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
+	"github.com/patchline/patchline/pipeline/internal/safetext"
+	"github.com/patchline/patchline/pipeline/internal/strictyaml"
 	"github.com/patchline/patchline/pipeline/reponame"
 )
 
@@ -18,118 +20,83 @@ const (
 	groupCodename = "codename"
 )
 
-func (l *loader) rules(n *yaml.Node, path, product string) []Rule {
+// rules are a product's match rules, in the order they are tried.
+type rules []Rule
+
+func (rs *rules) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.SequenceNode {
-		l.Add(n, path, "expected a list of rules, each starting with \"- repository:\", found %s", describe(n))
-		return nil
+		return strictyaml.Errorf(n, "expected a list of rules, each starting with \"- repository:\", found %s", describe(n))
 	}
-	var out []Rule
-	for i, item := range n.Content {
-		item = yamlcheck.Deref(item)
-		if r, ok := l.rule(item, yamlcheck.Index(path, i), product); ok {
-			out = append(out, r)
+	return strictyaml.Each(n, func(item *yaml.Node) error {
+		r, err := decodeRule(item)
+		if err == nil {
+			*rs = append(*rs, r)
 		}
-	}
-	return out
+		return err
+	})
 }
 
-// rule decodes and compiles one matching rule. Globs and patterns are
-// compiled here, once, so a bad one is refused with its line instead of
-// failing on the first lookup.
-func (l *loader) rule(n *yaml.Node, path, product string) (Rule, bool) {
-	r := Rule{Product: product, Pos: l.pos(n)}
-	before := len(l.Problems)
-	var repoNode, tagNode *yaml.Node
-	var repoGlobs, tagGlobs []string
-	l.Fields(n, path, map[string]yamlcheck.Handler{
-		"repository": func(n *yaml.Node, path string) {
-			if repoNode != nil {
-				l.Add(n, path, "give either repository (globs) or repositoryPattern (a regular expression), not both")
-				return
-			}
-			repoNode = n
-			items, nodes, ok := l.stringList(n, path)
-			if !ok {
-				return
-			}
-			for i, s := range items {
-				g, err := canonicalRepository(s)
-				if err != nil {
-					l.Add(nodes[i], path, "%v", err)
-					continue
-				}
-				r.Repositories = append(r.Repositories, g)
-				repoGlobs = append(repoGlobs, globRE(g, "[^/]"))
-			}
-		},
-		"repositoryPattern": func(n *yaml.Node, path string) {
-			if repoNode != nil {
-				l.Add(n, path, "give either repository (globs) or repositoryPattern (a regular expression), not both")
-				return
-			}
-			repoNode = n
-			if s, ok := l.str(n, path); ok {
-				r.RepositoryPattern = s
-				r.repo = l.pattern(n, path, s)
-			}
-		},
-		"tags": func(n *yaml.Node, path string) {
-			if tagNode != nil {
-				l.Add(n, path, "give either tags (globs) or tagPattern (a regular expression), not both")
-				return
-			}
-			tagNode = n
-			items, nodes, ok := l.stringList(n, path)
-			if !ok {
-				return
-			}
-			for i, s := range items {
-				if !tagGlob.MatchString(s) {
-					l.Add(nodes[i], path, "tag glob %q may hold letters, digits, '_', '.', '-' and the wildcards * and ?; a tag has no ':' or '/'", s)
-					continue
-				}
-				r.Tags = append(r.Tags, s)
-				tagGlobs = append(tagGlobs, globRE(s, "."))
-			}
-		},
-		"tagPattern": func(n *yaml.Node, path string) {
-			if tagNode != nil {
-				l.Add(n, path, "give either tags (globs) or tagPattern (a regular expression), not both")
-				return
-			}
-			tagNode = n
-			if s, ok := l.str(n, path); ok {
-				r.TagPattern = s
-				r.tag = l.pattern(n, path, s)
-			}
-		},
-		"cycle": func(n *yaml.Node, path string) {
-			if s, ok := l.str(n, path); ok {
-				r.Cycle = s
-			}
-		},
-	})
-	if n.Kind != yaml.MappingNode || len(l.Problems) > before {
-		return Rule{}, false
+// ruleFile is one rule as written.
+type ruleFile struct {
+	Repository        *repositoryGlobs `yaml:"repository"`
+	RepositoryPattern *pattern         `yaml:"repositoryPattern"`
+	Tags              *tagGlobs        `yaml:"tags"`
+	TagPattern        *pattern         `yaml:"tagPattern"`
+	Cycle             *text            `yaml:"cycle"`
+}
+
+// decodeRule decodes and compiles one matching rule. Globs and patterns
+// are compiled here, once, so a bad one is refused with its line instead
+// of failing on the first lookup.
+func decodeRule(n *yaml.Node) (Rule, error) {
+	var f ruleFile
+	err := errors.Join(words.Decode(n, &f), either(n, "repository", "repositoryPattern"), either(n, "tags", "tagPattern"))
+	if err != nil {
+		return Rule{}, err
 	}
-	if repoNode == nil {
-		l.Add(n, path, "missing \"repository:\"; name the image repository, e.g. docker.io/library/debian, or give repositoryPattern")
-		return Rule{}, false
+	if f.Repository == nil && f.RepositoryPattern == nil {
+		return Rule{}, strictyaml.Errorf(n, "missing \"repository:\"; name the image repository, e.g. docker.io/library/debian, or give repositoryPattern")
 	}
-	if repoGlobs != nil {
-		r.repo = regexp.MustCompile("^(?:" + strings.Join(repoGlobs, "|") + ")$")
+	r := Rule{Pos: pos(n)}
+	if g := f.Repository; g != nil {
+		r.Repositories, r.repo = *g, anyOf(*g, "[^/]")
 	}
-	if tagGlobs != nil {
-		r.tag = regexp.MustCompile("^(?:" + strings.Join(tagGlobs, "|") + ")$")
+	if p := f.RepositoryPattern; p != nil {
+		r.RepositoryPattern, r.repo = p.text, p.re
 	}
-	l.cycleSource(n, path, &r)
-	return r, len(l.Problems) == before
+	if g := f.Tags; g != nil {
+		r.Tags, r.tag = *g, anyOf(*g, ".")
+	}
+	if p := f.TagPattern; p != nil {
+		r.TagPattern, r.tag = p.text, p.re
+	}
+	if f.Cycle != nil {
+		r.Cycle = string(*f.Cycle)
+	}
+	return r, cycleSource(n, &r)
+}
+
+// either refuses a rule that writes one condition both ways, as globs
+// (key a) and as a regular expression (key b), at the second one.
+func either(n *yaml.Node, a, b string) error {
+	first := ""
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i].Value
+		if k != a && k != b {
+			continue
+		}
+		if first != "" && first != k {
+			return strictyaml.In(k, strictyaml.Errorf(strictyaml.Deref(n.Content[i+1]), "give either %s (globs) or %s (a regular expression), not both", a, b))
+		}
+		first = k
+	}
+	return nil
 }
 
 // cycleSource insists that exactly one thing says which cycle a matching
 // reference is: the fixed cycle, or one capture group. Two sources could
 // disagree; none leaves the rule unable to answer.
-func (l *loader) cycleSource(n *yaml.Node, path string, r *Rule) {
+func cycleSource(n *yaml.Node, r *Rule) error {
 	var sources []string
 	if r.Cycle != "" {
 		sources = append(sources, fmt.Sprintf("cycle %q", r.Cycle))
@@ -146,16 +113,26 @@ func (l *loader) cycleSource(n *yaml.Node, path string, r *Rule) {
 	}
 	switch len(sources) {
 	case 1:
+		return nil
 	case 0:
-		l.Add(n, path, "the rule does not say which cycle it finds; add \"cycle:\" or capture it in tagPattern with (?P<cycle>...) or (?P<codename>...)")
-	default:
-		l.Add(n, path, "the cycle is given %d times (%s); keep one", len(sources), strings.Join(sources, ", "))
+		return strictyaml.Errorf(n, "the rule does not say which cycle it finds; add \"cycle:\" or capture it in tagPattern with (?P<cycle>...) or (?P<codename>...)")
 	}
+	return strictyaml.Errorf(n, "the cycle is given %d times (%s); keep one", len(sources), strings.Join(sources, ", "))
 }
 
-// pattern compiles a user's regular expression anchored at both ends, so
-// that "3\.20" cannot match "13.201", and checks its group names.
-func (l *loader) pattern(n *yaml.Node, path, s string) *regexp.Regexp {
+// pattern is repositoryPattern or tagPattern: a user's regular
+// expression, compiled anchored at both ends, so that "3\.20" cannot match
+// "13.201", with its group names checked.
+type pattern struct {
+	text string
+	re   *regexp.Regexp
+}
+
+func (p *pattern) UnmarshalYAML(n *yaml.Node) error {
+	s, err := str(n)
+	if err != nil {
+		return err
+	}
 	re, err := regexp.Compile("^(?:" + s + ")$")
 	if err != nil {
 		// Compile again unanchored so the message quotes the user's text.
@@ -163,8 +140,7 @@ func (l *loader) pattern(n *yaml.Node, path, s string) *regexp.Regexp {
 		if err2 == nil {
 			err2 = err
 		}
-		l.Add(n, path, "%q is not a regular expression (%v); Go RE2 syntax, e.g. '(?P<cycle>3\\.[0-9]+)(?:-.+)?'", s, strings.TrimPrefix(err2.Error(), "error parsing regexp: "))
-		return nil
+		return strictyaml.Errorf(n, "%q is not a regular expression (%v); Go RE2 syntax, e.g. '(?P<cycle>3\\.[0-9]+)(?:-.+)?'", s, strings.TrimPrefix(err2.Error(), "error parsing regexp: "))
 	}
 	count := map[string]int{}
 	for _, g := range re.SubexpNames() {
@@ -173,15 +149,62 @@ func (l *loader) pattern(n *yaml.Node, path, s string) *regexp.Regexp {
 		}
 		count[g]++
 		if g != groupCycle && g != groupCodename {
-			l.Add(n, path, "%q has the group (?P<%s>...); only (?P<cycle>...) and (?P<codename>...) mean something here, leave other groups unnamed", s, g)
-			return nil
+			return strictyaml.Errorf(n, "%q has the group (?P<%s>...); only (?P<cycle>...) and (?P<codename>...) mean something here, leave other groups unnamed", s, g)
 		}
 	}
 	if count[groupCycle]+count[groupCodename] > 1 {
-		l.Add(n, path, "%q captures the cycle more than once; keep one (?P<cycle>...) or (?P<codename>...) group", s)
-		return nil
+		return strictyaml.Errorf(n, "%q captures the cycle more than once; keep one (?P<cycle>...) or (?P<codename>...) group", s)
 	}
-	return re
+	*p = pattern{text: s, re: re}
+	return nil
+}
+
+// repositoryGlobs are the repository key: repository globs, normalised.
+type repositoryGlobs []string
+
+func (g *repositoryGlobs) UnmarshalYAML(n *yaml.Node) error {
+	return globs(n, (*[]string)(g), canonicalRepository)
+}
+
+// tagGlobs are the tags key: tag globs.
+type tagGlobs []string
+
+func (g *tagGlobs) UnmarshalYAML(n *yaml.Node) error {
+	return globs(n, (*[]string)(g), func(s string) (string, error) {
+		if !tagGlob.MatchString(s) {
+			return "", fmt.Errorf("tag glob %q may hold letters, digits, '_', '.', '-' and the wildcards * and ?; a tag has no ':' or '/'", safetext.Clip(s))
+		}
+		return s, nil
+	})
+}
+
+// globs reads a glob or a list of them into out, each checked and
+// normalised by norm.
+func globs(n *yaml.Node, out *[]string, norm func(string) (string, error)) error {
+	items, err := stringList(n)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, item := range items {
+		g, err := norm(item.Value)
+		if err != nil {
+			errs = append(errs, strictyaml.Errorf(item, "%v", err))
+			continue
+		}
+		*out = append(*out, g)
+	}
+	return errors.Join(errs...)
+}
+
+// anyOf matches what any of globs matches, whole; in a glob, * and ?
+// stand for runs of and single characters of class.
+func anyOf(globs []string, class string) *regexp.Regexp {
+	res := make([]string, len(globs))
+	for i, g := range globs {
+		res[i] = globRE(g, class)
+	}
+	return regexp.MustCompile("^(?:" + strings.Join(res, "|") + ")$")
 }
 
 // tagGlob is the tag grammar plus the wildcards.

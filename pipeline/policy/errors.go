@@ -3,7 +3,7 @@ package policy
 import (
 	"errors"
 
-	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
+	"github.com/patchline/patchline/pipeline/internal/strictyaml"
 )
 
 var (
@@ -16,9 +16,9 @@ var (
 // Problem is one thing wrong in a policy file, with where it is. It renders
 // as "file:line:col: path: message". It is the type every strict YAML
 // loader in patchline reports, so reports and editors read them alike.
-type Problem = yamlcheck.Problem
+type Problem = strictyaml.Problem
 
 // Errors is every problem found in one policy file. Loading reports all of
 // them at once, so a user fixes a policy in one pass. Errors from Parse
 // carry ErrInvalid as their Sentinel, so errors.Is(err, ErrInvalid) holds.
-type Errors = yamlcheck.Errors
+type Errors = strictyaml.Errors

@@ -2,50 +2,45 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/patchline/patchline/pipeline/internal/yamlcheck"
+	"github.com/patchline/patchline/pipeline/internal/strictyaml"
 )
 
 // Parse reads a policy from YAML. file names the source in error messages.
 // Keys left out take their documented defaults (see Default).
 func Parse(file string, data []byte) (*Policy, error) {
-	l := &loader{yamlcheck.New(file, ErrInvalid, messages)}
-	p := Default()
-	p.Source = file
-
-	root := l.Document(data, "policy", "the file is empty; start with \"version: 1\" (see the policy reference in README.md)")
+	f := strictyaml.File{Name: file, Sentinel: ErrInvalid}
+	root, err := strictyaml.Document(data, "policy", "the file is empty; start with \"version: 1\" (see the policy reference in README.md)")
 	if root == nil {
-		return nil, l.Err()
+		return nil, f.Err(err)
 	}
-	l.policy(root, p)
-	if err := l.Err(); err != nil {
+	var doc document
+	if err := f.Err(err, doc.decode(root)); err != nil {
 		return nil, err
 	}
-	l.validate(p)
-	if err := l.Err(); err != nil {
+	p := Default()
+	p.Source = file
+	doc.apply(p)
+	if err := f.Err(validate(root, p)); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-// loader decodes one policy file. The Checker walks the YAML and collects
-// the problems; loader's own methods know what each key means.
-type loader struct {
-	*yamlcheck.Checker
-}
-
-// messages are the policy's words for problems with keys; which keys are
-// refused is yamlcheck's, shared with end-of-life tables. The wording is
-// what policy users and the tests read, so it stays as it was when the walk
-// moved to yamlcheck. Values are described as written: "" or "null" for an
-// empty one, since here an empty value is often allowed and means the
-// default.
-var messages = yamlcheck.Messages{
-	Describe: yamlcheck.Describe,
+// words are the policy's words for problems with keys; which keys are
+// refused is strictyaml's, shared with end-of-life tables. The wording is
+// what policy users and the tests read. Values are described as written:
+// "" or "null" for an empty one, since here an empty value is often
+// allowed and means the default. An empty value for a mapping stands for
+// an empty one: "tags:" with nothing under it keeps every default, as
+// leaving the key out does.
+var words = strictyaml.Words{
+	Describe: strictyaml.Describe,
 	NotPlain: func(*yaml.Node) string { return "keys must be plain names" },
 	Repeated: func(_ string, firstLine int) string {
 		return fmt.Sprintf("written twice (first on line %d); keep one", firstLine)
@@ -53,80 +48,97 @@ var messages = yamlcheck.Messages{
 	Unknown: func(_, hint string, known []string) string {
 		return fmt.Sprintf("unknown key%s (known here: %s)", hint, strings.Join(known, ", "))
 	},
-}
-
-// fields walks a mapping of known keys (see yamlcheck.Checker.Fields). An
-// empty value stands for an empty mapping: "tags:" with nothing under it
-// keeps every default, as leaving the key out does.
-func (l *loader) fields(n *yaml.Node, path string, hs map[string]yamlcheck.Handler) {
-	if yamlcheck.IsNull(yamlcheck.Deref(n)) {
-		return
-	}
-	l.Fields(n, path, hs)
+	NullIsEmpty: true,
 }
 
 // str reads a string scalar; null reads as "".
-func (l *loader) str(n *yaml.Node, path string) (string, bool) {
+func str(n *yaml.Node) (string, error) {
 	if n.Kind != yaml.ScalarNode {
-		l.Add(n, path, "expected a string, found %s", yamlcheck.Describe(n))
-		return "", false
+		return "", strictyaml.Errorf(n, "expected a string, found %s", strictyaml.Describe(n))
 	}
-	if yamlcheck.IsNull(n) {
-		return "", true
+	if strictyaml.IsNull(n) {
+		return "", nil
 	}
-	return n.Value, true
+	return n.Value, nil
 }
 
-func (l *loader) boolean(n *yaml.Node, path string) (bool, bool) {
+// flag is a setting that is on or off.
+type flag bool
+
+func (f *flag) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
 		switch n.Value {
 		case "true":
-			return true, true
+			*f = true
+			return nil
 		case "false":
-			return false, true
+			*f = false
+			return nil
 		}
 	}
-	l.Add(n, path, "expected true or false, found %s", yamlcheck.Describe(n))
-	return false, false
+	return strictyaml.Errorf(n, "expected true or false, found %s", strictyaml.Describe(n))
 }
 
-func (l *loader) integer(n *yaml.Node, path string) (int, bool) {
+func integer(n *yaml.Node) (int, error) {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
 		if v, err := strconv.Atoi(n.Value); err == nil {
-			return v, true
+			return v, nil
 		}
 	}
-	l.Add(n, path, "expected a whole number, found %s", yamlcheck.Describe(n))
-	return 0, false
+	return 0, strictyaml.Errorf(n, "expected a whole number, found %s", strictyaml.Describe(n))
 }
 
-// list reads a sequence of strings. A lone string is refused with the fix,
-// so that "aliases: latest" is not silently taken as something else.
-func (l *loader) list(n *yaml.Node, path string) ([]string, []*yaml.Node, bool) {
-	if yamlcheck.IsNull(n) {
-		return nil, nil, true
+// count reads a whole number that may not be negative; negative is the
+// message for one that is, with a %d for it.
+func count(n *yaml.Node, negative string) (int, error) {
+	v, err := integer(n)
+	if err == nil && v < 0 {
+		return 0, strictyaml.Errorf(n, negative, v)
+	}
+	return v, err
+}
+
+// list reads a list of strings, calling each with every item that is one;
+// null is an empty list. A lone string is refused with the fix, so that
+// "aliases: latest" is not silently taken as something else.
+func list(n *yaml.Node, each func(item *yaml.Node) error) error {
+	if strictyaml.IsNull(n) {
+		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
 		if n.Kind == yaml.ScalarNode {
-			l.Add(n, path, "expected a list; write [%s]", n.Value)
-		} else {
-			l.Add(n, path, "expected a list of strings, found %s", yamlcheck.Describe(n))
+			return strictyaml.Errorf(n, "expected a list; write [%s]", n.Value)
 		}
-		return nil, nil, false
+		return strictyaml.Errorf(n, "expected a list of strings, found %s", strictyaml.Describe(n))
 	}
-	var out []string
-	var nodes []*yaml.Node
-	ok := true
-	for i, item := range n.Content {
-		item = yamlcheck.Deref(item)
-		ip := yamlcheck.Index(path, i)
-		if item.Kind != yaml.ScalarNode || yamlcheck.IsNull(item) {
-			l.Add(item, ip, "expected a string, found %s", yamlcheck.Describe(item))
-			ok = false
-			continue
+	return strictyaml.Each(n, func(item *yaml.Node) error {
+		if item.Kind != yaml.ScalarNode || strictyaml.IsNull(item) {
+			return strictyaml.Errorf(item, "expected a string, found %s", strictyaml.Describe(item))
 		}
-		out = append(out, item.Value)
-		nodes = append(nodes, item)
+		return each(item)
+	})
+}
+
+// oneOf reads a string that must be one of allowed into out; refused is
+// the message for another, with a %q for it.
+func oneOf[T ~string](n *yaml.Node, out *T, refused string, allowed ...T) error {
+	v, err := str(n)
+	if err != nil {
+		return err
 	}
-	return out, nodes, ok
+	if !slices.Contains(allowed, T(v)) {
+		return strictyaml.Errorf(n, refused, v)
+	}
+	*out = T(v)
+	return nil
+}
+
+// once refuses an item whose key is in seen, and adds the key: a list
+// names each thing once.
+func once[K comparable](seen map[K]bool, key K, item *yaml.Node) error {
+	if seen[key] {
+		return strictyaml.Errorf(item, "%q is listed twice", item.Value)
+	}
+	seen[key] = true
+	return nil
 }

@@ -335,3 +335,27 @@ func mustVersion(t *testing.T, s string) version.Version {
 	}
 	return v
 }
+
+// A list with an item that is not a string still has its other items
+// checked, and each problem names its own item.
+func TestListItemsCheckedTogether(t *testing.T) {
+	_, err := Parse("p.yaml", []byte("version: 1\nplatforms: [linux/amd46, {os: linux}]\nrepositories: [[x], ghcr.io/Acme/app]\n"))
+	var perr *Errors
+	if !errors.As(err, &perr) {
+		t.Fatalf("want problems, got %v", err)
+	}
+	want := []string{
+		`p.yaml:2:13: platforms[0]: platform "linux/amd46": unknown architecture "amd46"`,
+		`p.yaml:2:26: platforms[1]: expected a string, found a mapping`,
+		`p.yaml:3:16: repositories[0]: expected a string, found a list`,
+		`p.yaml:3:21: repositories[1]: `,
+	}
+	if len(perr.Problems) != len(want) {
+		t.Fatalf("%d problems, want %d:\n%v", len(perr.Problems), len(want), err)
+	}
+	for i, w := range want {
+		if got := perr.Problems[i].Error(); !strings.HasPrefix(got, w) {
+			t.Errorf("problem %d = %q; want it to start %q", i, got, w)
+		}
+	}
+}

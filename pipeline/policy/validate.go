@@ -1,10 +1,14 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/patchline/patchline/pipeline/internal/strictyaml"
 	"github.com/patchline/patchline/pipeline/tagname"
 )
 
@@ -21,7 +25,20 @@ type rule struct {
 var versionFields = []tagname.Field{tagname.FieldVersion, tagname.FieldMajor, tagname.FieldMinor, tagname.FieldPatch, tagname.FieldPrerelease}
 var buildFields = []tagname.Field{tagname.FieldBranch, tagname.FieldSHA, tagname.FieldSHA7}
 
-func (l *loader) checkTemplate(t tagname.Template, r rule) {
+// validator collects the problems of the rules that involve more than one
+// key, each at the value it is about.
+type validator struct {
+	root *yaml.Node
+	errs []error
+}
+
+// At records a problem with the value written at path, or with the whole
+// file when the key was left out and took its default.
+func (l *validator) At(path, format string, args ...any) {
+	l.errs = append(l.errs, strictyaml.At(l.root, path, format, args...))
+}
+
+func (l *validator) checkTemplate(t tagname.Template, r rule) {
 	if t.IsZero() {
 		if !r.optional {
 			l.At(r.path, "required: %s", r.why)
@@ -47,8 +64,10 @@ func (l *loader) checkTemplate(t tagname.Template, r rule) {
 	}
 }
 
-// validate checks the rules that involve more than one key.
-func (l *loader) validate(p *Policy) {
+// validate checks the rules that involve more than one key. root is the
+// file as parsed, where each problem finds the value it is about.
+func validate(root *yaml.Node, p *Policy) error {
+	l := &validator{root: root}
 	t := &p.Tags
 	l.checkTemplate(t.Exact, rule{
 		path:    "tags.exact",
@@ -141,4 +160,5 @@ func (l *loader) validate(p *Policy) {
 			l.At("attestations.sign", "%s needs both an SBOM and provenance to sign (verify checks both); set sbom: spdx (or cyclonedx) and provenance: true, or sign: none", a.Sign)
 		}
 	}
+	return errors.Join(l.errs...)
 }

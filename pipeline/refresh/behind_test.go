@@ -51,7 +51,7 @@ func TestTagsLeftBehindAreFinishedWithoutABuild(t *testing.T) {
 					w.invocation = "another-ci-run"
 					builds := e.Builds()
 					e.Server.ResetCounts()
-					if rep, err = w.refresh(); err != nil {
+					if _, err := w.refresh(); err != nil {
 						t.Fatalf("re-run: %v", err)
 					}
 					if n := e.Server.Counts(); e.Builds() != builds || n.BlobUpload != 0 {

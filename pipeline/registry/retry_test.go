@@ -41,7 +41,7 @@ func retryOps() []retryOp {
 			}
 			return err
 		}},
-		{"inspect", registry.KindGetManifest, func(t *testing.T, c *registry.Client, srv *regtest.Server, m *registry.Manifest) error {
+		{"inspect", registry.KindGetManifest, func(t *testing.T, c *registry.Client, srv *regtest.Server, _ *registry.Manifest) error {
 			m, err := c.Inspect(ctx, srv.Ref("app:1"))
 			if err == nil && m.Digest != directHead(t, srv, srv.Ref("app:1")) {
 				t.Errorf("read %s, want the seeded digest", m.Digest)

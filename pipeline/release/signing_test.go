@@ -50,12 +50,11 @@ const keyPassword = "pl-Cosign-Pa55word"
 // keyed is a release world whose policy signs with a cosign key.
 type keyed struct {
 	*fixture.Env
-	in       release.Inputs
-	priv     []byte
-	pub      []byte
-	trust    verification.Trust
-	dir      string // holds cosign.key and cosign.pub
-	platform map[string]v1.Hash
+	in    release.Inputs
+	priv  []byte
+	pub   []byte
+	trust verification.Trust
+	dir   string // holds cosign.key and cosign.pub
 }
 
 // signingKey is a cosign key pair and its signer, made once: decrypting

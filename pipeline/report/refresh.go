@@ -143,5 +143,5 @@ func (v RollbackView) MarshalJSON() ([]byte, error) {
 		*rollback.Report
 		Local string `json:"local_registry,omitempty"`
 	}
-	return marshal(out{v.Report, v.Local})
+	return marshal(out(v))
 }

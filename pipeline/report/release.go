@@ -117,7 +117,7 @@ func (v ReleaseView) MarshalJSON() ([]byte, error) {
 		*release.Report
 		Local string `json:"local_registry,omitempty"`
 	}
-	return marshal(out{v.Report, v.Local})
+	return marshal(out(v))
 }
 
 // refNote names the ref a commit was read from, e.g. " (refs/tags/v1.6.0)".

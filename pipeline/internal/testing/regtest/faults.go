@@ -111,12 +111,6 @@ func (s *Server) Inject(f Fault) *Injected {
 // until the client gives up (see Fault.Hang).
 func Timeout(m Matcher) Fault { return Fault{Match: m, Times: -1, Hang: true} }
 
-// TooManyRequests is the rate-limit kind of fault: the matching request
-// gets 429 with Retry-After retryAfter ("1", or an HTTP-date).
-func TooManyRequests(m Matcher, retryAfter string) Fault {
-	return Fault{Match: m, Status: http.StatusTooManyRequests, RetryAfter: retryAfter}
-}
-
 // ClearFaults removes every fault; SetLatency is separate.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
