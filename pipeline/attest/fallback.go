@@ -49,7 +49,11 @@ func (r *Referrers) ensureFallbackEntry(ctx context.Context, repo name.Repositor
 // when the tag does not exist yet.
 func (r *Referrers) readFallback(ctx context.Context, tag name.Tag) (v1.IndexManifest, error) {
 	empty := v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: []v1.Descriptor{}}
-	got, err := r.reg.Inspect(ctx, tag.Name())
+	var got *registry.Manifest
+	err := r.timed(func() (err error) {
+		got, err = r.reg.Inspect(ctx, tag.Name())
+		return err
+	})
 	if errors.Is(err, registry.ErrNotFound) {
 		return empty, nil
 	}
@@ -81,7 +85,7 @@ func (r *Referrers) writeFallback(ctx context.Context, tag name.Tag, im v1.Index
 	if err != nil {
 		return err
 	}
-	if err := r.reg.Tag(ctx, tag.Context().Name(), tag.TagStr(), m); err != nil {
+	if err := r.timed(func() error { return r.reg.Tag(ctx, tag.Context().Name(), tag.TagStr(), m) }); err != nil {
 		return fmt.Errorf("writing referrers fallback tag %s: %w", tag, err)
 	}
 	return nil

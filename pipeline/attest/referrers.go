@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -43,6 +44,9 @@ type Referrers struct {
 	pusher   *registry.Pusher // one per Referrers: artifacts share their empty config
 	attempts int
 	pauseMax time.Duration
+	// slowest is the longest a fallback-tag request of this Referrers has
+	// taken, in nanoseconds: pauses grow with it (see pause).
+	slowest atomic.Int64
 
 	locks sync.Map // repository@subject digest -> *sync.Mutex
 }
@@ -52,8 +56,9 @@ type Option func(*Referrers) error
 
 // WithSettle sets the longest pause Settle makes before reading a fallback
 // tag back; each pause is drawn at random between d/2 and d, so writers
-// that started together do not read in step. Default: 1s. Zero reads back
-// at once, which only tests should do.
+// that started together do not read in step, and is longer on a registry
+// slow enough to need it (see Settle). Default: 1s. Zero reads back at
+// once, which only tests should do.
 func WithSettle(d time.Duration) Option {
 	return func(r *Referrers) error {
 		if d < 0 {

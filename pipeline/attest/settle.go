@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -103,9 +104,45 @@ func (r *Referrers) rewrite(ctx context.Context, repo name.Repository, d v1.Desc
 }
 
 // pause waits between half the settle time and all of it, or until ctx is
-// done.
+// done. A stale write that a pause must outlast is another writer's
+// read-modify-write of the fallback tag, which takes about two of the
+// registry's round trips; so on a registry whose fallback requests have
+// taken longer than a quarter of the settle time, the pause is stretched
+// to two to four times the slowest request seen, up to maxPause. Zero
+// settle time (tests) never pauses.
 func (r *Referrers) pause(ctx context.Context) error {
-	return wait.Between(ctx, r.pauseMax/2, r.pauseMax)
+	lo, hi := r.pauseRange()
+	return wait.Between(ctx, lo, hi)
+}
+
+// pauseRange is the shortest and longest pause, from the settle time and
+// the slowest fallback request seen so far.
+func (r *Referrers) pauseRange() (lo, hi time.Duration) {
+	if r.pauseMax == 0 {
+		return 0, 0
+	}
+	lo, hi = r.pauseMax/2, r.pauseMax
+	if slow := time.Duration(r.slowest.Load()); 4*slow > hi {
+		lo, hi = min(2*slow, maxPause), min(4*slow, maxPause)
+	}
+	return lo, hi
+}
+
+// maxPause bounds a pause stretched by a slow registry.
+const maxPause = 30 * time.Second
+
+// timed runs a fallback-tag request and remembers how long the slowest
+// one took.
+func (r *Referrers) timed(f func() error) error {
+	start := time.Now()
+	err := f()
+	took := int64(time.Since(start))
+	for {
+		cur := r.slowest.Load()
+		if took <= cur || r.slowest.CompareAndSwap(cur, took) {
+			return err
+		}
+	}
 }
 
 // lacking returns the descriptors of want whose digest is not in have.

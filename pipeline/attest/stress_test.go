@@ -69,7 +69,7 @@ func stressRound(tb testing.TB, kind registryKind, round int) int {
 		done.Add(1)
 		go func() {
 			defer done.Done()
-			r, err := NewReferrers(newClient(tb), WithSettle(20*time.Millisecond))
+			r, err := NewReferrers(newClient(tb), WithSettle(40*time.Millisecond))
 			if err != nil {
 				errs[i] = err
 				return
