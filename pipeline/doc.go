@@ -3,6 +3,8 @@
 //
 //	version      strict release versions and release lines
 //	tagname      tag validity, branch sanitising, tag templates, date formats
+//	platform     target platforms: the one type and how each place writes them
+//	calendar     calendar days (YYYY-MM-DD): the one date type
 //	policy       loading and validating release policies
 //	plan         pure planners: which tags a build gets and why others are withheld
 //	dockerfile   the base images of a Dockerfile and their roles, and pinning them to digests

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchline/patchline/pipeline/calendar"
 	"github.com/patchline/patchline/pipeline/policy"
 
 	"github.com/patchline/patchline/pipeline/internal/safetext"
@@ -61,16 +62,17 @@ func LoadPolicy(src PolicySource) (*policy.Policy, error) {
 	return policy.Parse(file, data)
 }
 
-// Day turns a --date argument into the build date. An empty value means
-// now, which the caller supplies: nothing below this point reads the clock.
-func Day(arg string, now time.Time) (time.Time, error) {
+// BuildTime is the time a build is dated at: the day a --date argument
+// names (midnight UTC), or, with none, now, which the caller supplies:
+// nothing below this point reads the clock.
+func BuildTime(arg string, now time.Time) (time.Time, error) {
 	if arg == "" {
 		if now.IsZero() {
 			return time.Time{}, fmt.Errorf("%w: no date and no clock given", ErrUsage)
 		}
 		return now.UTC(), nil
 	}
-	d, err := policy.ParseDate(arg)
+	d, err := calendar.Parse(arg)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: --date %v", ErrUsage, err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/internal/safetext"
+	"github.com/patchline/patchline/pipeline/platform"
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/refresh"
 	"github.com/patchline/patchline/pipeline/registry"
@@ -116,7 +117,7 @@ func prepare(ctx context.Context, req BuildRequest, attested bool) (prepared, er
 	if err != nil {
 		return out, err
 	}
-	day, err := Day(req.Date, req.Now)
+	day, err := BuildTime(req.Date, req.Now)
 	if err != nil {
 		return out, err
 	}
@@ -235,16 +236,13 @@ func prepare(ctx context.Context, req BuildRequest, attested bool) (prepared, er
 // parsePlatforms parses --platform: the platforms to build instead of
 // the policy's (none given: the policy's).
 func parsePlatforms(given []string) ([]v1.Platform, error) {
-	if err := policy.CheckPlatforms("--platform", given); err != nil {
+	ps, err := platform.ParseList("--platform", given)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	var out []v1.Platform
-	for _, s := range given {
-		p, err := build.ParsePlatform(s)
-		if err != nil {
-			return nil, fmt.Errorf("%w: --platform %v", ErrUsage, err)
-		}
-		out = append(out, p)
+	for _, p := range ps {
+		out = append(out, build.Platform(p))
 	}
 	return out, nil
 }

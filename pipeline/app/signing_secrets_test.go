@@ -77,7 +77,7 @@ func checkPublished(t *testing.T, e *fixture.Env, report string, secrets ...stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	refs, err := attest.NewReferrers(attest.WithRemoteOptions(e.Server.Direct()...))
+	refs, err := attest.NewReferrers(e.Server.DirectClient(t))
 	if err != nil {
 		t.Fatal(err)
 	}

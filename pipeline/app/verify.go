@@ -10,6 +10,7 @@ import (
 	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/registry"
+	"github.com/patchline/patchline/pipeline/reponame"
 	"github.com/patchline/patchline/pipeline/report"
 	"github.com/patchline/patchline/pipeline/verification"
 )
@@ -100,13 +101,7 @@ func verifyTrust(req VerifyRequest) (verification.Trust, error) {
 // reach it (localhost:5000/app:1.6), is read where module code reaches it.
 func verifyTarget(ctx context.Context, req VerifyRequest) (image string, opts []registry.Option, local string, err error) {
 	image = req.Image
-	repo := image
-	if i := strings.LastIndex(repo, "@"); i >= 0 {
-		repo = repo[:i]
-	} else if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
-		repo = repo[:i]
-	}
-	if _, err := policy.ParseRepository(repo); err != nil {
+	if _, err := policy.ParseRepository(reponame.Of(image)); err != nil {
 		return "", nil, "", fmt.Errorf("%w: --image: %v", ErrUsage, err)
 	}
 	ref, err := name.ParseReference(image, name.StrictValidation)

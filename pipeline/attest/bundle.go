@@ -2,13 +2,14 @@ package attest
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/patchline/patchline/pipeline/registry"
 )
 
 // Signed attestations travel as Sigstore bundles: a DSSE envelope around
@@ -116,21 +117,9 @@ func (r *Referrers) readBlob(ctx context.Context, repo name.Repository, d v1.Des
 	if d.Size > maxBundleSize {
 		return nil, fmt.Errorf("%w: blob %s is %d bytes, more than the %d a bundle may have", ErrMalformedAttestation, d.Digest, d.Size, maxBundleSize)
 	}
-	l, err := remote.Layer(repo.Digest(d.Digest.String()), r.options(ctx)...)
-	if err != nil {
-		return nil, err
-	}
-	rc, err := l.Compressed()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxBundleSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxBundleSize {
+	b, err := r.reg.Blob(ctx, repo.Digest(d.Digest.String()).Name(), maxBundleSize)
+	if errors.Is(err, registry.ErrTooLarge) {
 		return nil, fmt.Errorf("%w: blob %s is larger than the %d bytes a bundle may have", ErrMalformedAttestation, d.Digest, maxBundleSize)
 	}
-	return b, nil
+	return b, err
 }

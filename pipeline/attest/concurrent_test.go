@@ -10,7 +10,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/patchline/patchline/pipeline/registry"
 )
 
 const iterations = 50
@@ -103,7 +104,7 @@ func lostUpdateIsRepaired(t *testing.T, kind registryKind) {
 		ch.watch(FallbackTag(f.repo, amd64.Digest).TagStr())
 		var writers []*Referrers
 		for _, ua := range ch.writers {
-			r, err := NewReferrers(WithRemoteOptions(remote.WithUserAgent(ua)))
+			r, err := NewReferrers(newClient(t, registry.WithCredentials(f.repo.RegistryStr(), ua, "secret")))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -167,10 +168,11 @@ func (c *choreographer) err() error {
 	return c.failure
 }
 
-// writer names the writer that sent r, from its user agent.
+// writer names the writer that sent r, from the user it authenticates as.
 func (c *choreographer) writer(r *http.Request) string {
+	user, _, _ := r.BasicAuth()
 	for _, w := range c.writers {
-		if strings.Contains(r.UserAgent(), w) {
+		if user == w {
 			return w
 		}
 	}

@@ -24,7 +24,8 @@
 //     pipeline/verification's work.
 //
 // The package is compiled into the Dagger module on every cold call, so it
-// depends on go-containerregistry and the standard library only: the few
-// in-toto, SLSA, SPDX and CycloneDX fields it needs are small structs here.
-// It reads no clock: every time it writes is passed in.
+// depends on go-containerregistry, patchline's registry client (through
+// which every registry request goes) and the standard library only: the
+// few in-toto, SLSA, SPDX and CycloneDX fields it needs are small structs
+// here. It reads no clock: every time it writes is passed in.
 package attest

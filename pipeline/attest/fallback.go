@@ -6,14 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/patchline/patchline/pipeline/registry"
 )
 
 // ensureFallbackEntry reads the subject's fallback tag back and, while desc
@@ -50,19 +49,22 @@ func (r *Referrers) ensureFallbackEntry(ctx context.Context, repo name.Repositor
 // when the tag does not exist yet.
 func (r *Referrers) readFallback(ctx context.Context, tag name.Tag) (v1.IndexManifest, error) {
 	empty := v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: []v1.Descriptor{}}
-	desc, err := remote.Get(tag, r.options(ctx)...)
-	var terr *transport.Error
-	if errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound {
+	var got *registry.Manifest
+	err := r.timed(func() (err error) {
+		got, err = r.reg.Inspect(ctx, tag.Name())
+		return err
+	})
+	if errors.Is(err, registry.ErrNotFound) {
 		return empty, nil
 	}
 	if err != nil {
 		return v1.IndexManifest{}, fmt.Errorf("reading referrers fallback tag %s: %w", tag, err)
 	}
-	if desc.MediaType != types.OCIImageIndex {
-		return v1.IndexManifest{}, fmt.Errorf("%w: fallback tag %s holds %s, not an OCI image index; something else uses that tag", ErrMalformedAttestation, tag, desc.MediaType)
+	if got.MediaType != types.OCIImageIndex {
+		return v1.IndexManifest{}, fmt.Errorf("%w: fallback tag %s holds %s, not an OCI image index; something else uses that tag", ErrMalformedAttestation, tag, got.MediaType)
 	}
 	var im v1.IndexManifest
-	if err := json.Unmarshal(desc.Manifest, &im); err != nil {
+	if err := json.Unmarshal(got.Raw, &im); err != nil {
 		return v1.IndexManifest{}, fmt.Errorf("%w: fallback tag %s: %v", ErrMalformedAttestation, tag, err)
 	}
 	if im.Manifests == nil {
@@ -79,15 +81,12 @@ func (r *Referrers) writeFallback(ctx context.Context, tag name.Tag, im v1.Index
 	if err != nil {
 		return err
 	}
-	err = r.write(ctx, func(ctx context.Context) error { return remote.Put(tag, rawIndex(b), r.options(ctx)...) })
+	m, err := registry.ManifestOf(tag.Name(), b, types.OCIImageIndex)
 	if err != nil {
+		return err
+	}
+	if err := r.timed(func() error { return r.reg.Tag(ctx, tag.Context().Name(), tag.TagStr(), m) }); err != nil {
 		return fmt.Errorf("writing referrers fallback tag %s: %w", tag, err)
 	}
 	return nil
 }
-
-// rawIndex is an OCI image index given as bytes, for remote.Put.
-type rawIndex []byte
-
-func (b rawIndex) RawManifest() ([]byte, error)        { return b, nil }
-func (b rawIndex) MediaType() (types.MediaType, error) { return types.OCIImageIndex, nil }

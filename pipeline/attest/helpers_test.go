@@ -2,6 +2,7 @@ package attest
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -13,13 +14,15 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/patchline/patchline/pipeline/registry"
 )
 
 // created is the fixed build time every test passes in.
@@ -37,9 +40,9 @@ type registryKind struct {
 // ggcrRegistry is go-containerregistry's in-process registry.
 func ggcrRegistry(referrers bool) func(t testing.TB) http.Handler {
 	return func(t testing.TB) http.Handler {
-		return registry.New(
-			registry.WithReferrersSupport(referrers),
-			registry.Logger(log.New(io.Discard, "", 0)),
+		return ggcrregistry.New(
+			ggcrregistry.WithReferrersSupport(referrers),
+			ggcrregistry.Logger(log.New(io.Discard, "", 0)),
 		)
 	}
 }
@@ -70,6 +73,32 @@ func newRegistry(t *testing.T, kind registryKind, wrap func(http.Handler) http.H
 	}
 	return reg
 }
+
+// newClient returns a registry client for the tests' registries.
+func newClient(t testing.TB, opts ...registry.Option) *registry.Client {
+	t.Helper()
+	c, err := registry.New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// newReferrers returns a Referrers with a client of its own.
+func newReferrers(t testing.TB, opts ...Option) *Referrers {
+	t.Helper()
+	r, err := NewReferrers(newClient(t), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// rawIndex is an OCI image index given as bytes, for remote.Put.
+type rawIndex []byte
+
+func (b rawIndex) RawManifest() ([]byte, error)        { return b, nil }
+func (b rawIndex) MediaType() (types.MediaType, error) { return types.OCIImageIndex, nil }
 
 // platformImage returns a random image whose config names p, annotated as
 // patchline's build stamps every platform variant.
@@ -209,4 +238,17 @@ func appendRaw(t *testing.T, idx v1.ImageIndex, img v1.Image, target string) v1.
 			AnnotationReferenceDigest: target,
 		},
 	}})
+}
+
+// withFallbackAttempts sets how many times Attach reads the fallback tag
+// back and merges its entry in again before giving up with
+// ErrFallbackConflict. Default: 5. It must be at least 1.
+func withFallbackAttempts(n int) Option {
+	return func(r *Referrers) error {
+		if n < 1 {
+			return fmt.Errorf("fallback attempts must be at least 1, got %d", n)
+		}
+		r.attempts = n
+		return nil
+	}
 }

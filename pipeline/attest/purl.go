@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/patchline/patchline/pipeline/reponame"
 )
 
 // ImagePURL returns the package URL of an image reference, in the form
@@ -28,7 +30,7 @@ func ImagePURL(ref string, platform *v1.Platform) (string, error) {
 		return "", fmt.Errorf("parsing image reference %q: %w", ref, err)
 	}
 	repo := r.Context()
-	if t, ok := r.(name.Tag); ok && (dgst == "" || strings.Contains(lastSegment(named), ":")) {
+	if t, ok := r.(name.Tag); ok && (dgst == "" || reponame.HasTag(named)) {
 		tag = t.TagStr()
 	}
 	if dgst != "" {
@@ -73,15 +75,6 @@ func ImagePURL(ref string, platform *v1.Platform) (string, error) {
 		sb.WriteString("?" + strings.Join(q, "&"))
 	}
 	return sb.String(), nil
-}
-
-// lastSegment returns what follows the last "/" of a reference, where a tag
-// separator can be told apart from a registry port.
-func lastSegment(ref string) string {
-	if i := strings.LastIndex(ref, "/"); i >= 0 {
-		return ref[i+1:]
-	}
-	return ref
 }
 
 // platformString renders os/arch[/variant], the form OCI tools print.

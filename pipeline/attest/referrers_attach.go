@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // Attached reports what Attach did.
@@ -80,8 +79,7 @@ func (r *Referrers) Attach(ctx context.Context, repo name.Repository, subject v1
 	}
 
 	ref := repo.Digest(desc.Digest.String())
-	err = r.write(ctx, func(ctx context.Context) error { return remote.Write(ref, img, r.options(ctx)...) })
-	if err != nil {
+	if _, err := r.pusher.Push(ctx, ref.Name(), img); err != nil {
 		return Attached{}, fmt.Errorf("pushing %s referrer %s of %s: %w", art.ArtifactType, desc.Digest, subject.Digest, err)
 	}
 	res := Attached{Descriptor: desc}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // List returns the referrers of subject in repo whose artifactType is
@@ -38,21 +37,19 @@ func (r *Referrers) List(ctx context.Context, repo name.Repository, subject v1.H
 // every referrer of subject, with artifactTypes resolved, sorted.
 func (r *Referrers) list(ctx context.Context, repo name.Repository, subject v1.Hash) (bool, []v1.Descriptor, error) {
 	d := repo.Digest(subject.String())
-	api := true
-	idx, err := remote.Referrers(d, r.optionsFor(ctx, r.apiPuller)...)
-	if isNoReferrersAPI(err) {
-		api = false
-		idx, err = remote.Referrers(d, r.options(ctx)...)
-	}
+	listed, api, err := r.reg.Referrers(ctx, d.Name())
 	if err != nil {
-		return false, nil, fmt.Errorf("listing referrers of %s: %w", d, err)
+		return false, nil, err
 	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return false, nil, fmt.Errorf("listing referrers of %s: %w", d, err)
+	if !api {
+		im, err := r.readFallback(ctx, FallbackTag(repo, subject))
+		if err != nil {
+			return false, nil, fmt.Errorf("listing referrers of %s: %w", d, err)
+		}
+		listed = im.Manifests
 	}
-	out := make([]v1.Descriptor, 0, len(im.Manifests))
-	for _, desc := range im.Manifests {
+	out := make([]v1.Descriptor, 0, len(listed))
+	for _, desc := range listed {
 		if desc.ArtifactType == "" || desc.ArtifactType == MediaTypeEmptyJSON {
 			at, err := r.manifestArtifactType(ctx, repo, desc.Digest)
 			if err != nil {
@@ -82,12 +79,12 @@ type referrerManifest struct {
 
 // fetchReferrerManifest reads one referrer's manifest.
 func (r *Referrers) fetchReferrerManifest(ctx context.Context, repo name.Repository, h v1.Hash) (referrerManifest, error) {
-	desc, err := remote.Get(repo.Digest(h.String()), r.options(ctx)...)
+	got, err := r.reg.Inspect(ctx, repo.Digest(h.String()).Name())
 	if err != nil {
 		return referrerManifest{}, fmt.Errorf("reading referrer manifest %s: %w", h, err)
 	}
 	var m referrerManifest
-	if err := json.Unmarshal(desc.Manifest, &m); err != nil {
+	if err := json.Unmarshal(got.Raw, &m); err != nil {
 		return referrerManifest{}, fmt.Errorf("%w: referrer manifest %s: %v", ErrMalformedAttestation, h, err)
 	}
 	return m, nil

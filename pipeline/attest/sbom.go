@@ -19,15 +19,6 @@ const (
 	CycloneDXJSON Format = "cyclonedx-json"
 )
 
-// ParseFormat accepts the names syft's -o flag takes for the two formats.
-func ParseFormat(s string) (Format, error) {
-	switch Format(s) {
-	case SPDXJSON, CycloneDXJSON:
-		return Format(s), nil
-	}
-	return "", fmt.Errorf("%w %q: use %q or %q", ErrUnknownSBOMFormat, s, SPDXJSON, CycloneDXJSON)
-}
-
 // MediaType is the document's IANA media type: the artifactType and layer
 // media type of a referrer holding it.
 func (f Format) MediaType() string {

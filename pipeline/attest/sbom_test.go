@@ -126,14 +126,6 @@ func TestParseSBOMUnknownFormat(t *testing.T) {
 		if _, err := ParseSBOM(Format(f), []byte(`{}`)); !errors.Is(err, ErrUnknownSBOMFormat) {
 			t.Errorf("ParseSBOM(%q): got %v, want ErrUnknownSBOMFormat", f, err)
 		}
-		if _, err := ParseFormat(f); !errors.Is(err, ErrUnknownSBOMFormat) {
-			t.Errorf("ParseFormat(%q): got %v, want ErrUnknownSBOMFormat", f, err)
-		}
-	}
-	for _, f := range []Format{SPDXJSON, CycloneDXJSON} {
-		if got, err := ParseFormat(string(f)); err != nil || got != f {
-			t.Errorf("ParseFormat(%q) = %q, %v", f, got, err)
-		}
 	}
 }
 

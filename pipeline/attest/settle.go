@@ -4,14 +4,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/patchline/patchline/pipeline/internal/wait"
 )
 
 // Settle makes sure every descriptor in want is listed among the referrers
@@ -93,43 +92,56 @@ func (r *Referrers) Settle(ctx context.Context, repo name.Repository, subject v1
 
 // rewrite writes the manifest of a referrer again, as it is.
 func (r *Referrers) rewrite(ctx context.Context, repo name.Repository, d v1.Descriptor) error {
-	ref := repo.Digest(d.Digest.String())
-	got, err := remote.Get(ref, r.options(ctx)...)
+	ref := repo.Digest(d.Digest.String()).Name()
+	got, err := r.reg.Inspect(ctx, ref)
 	if err != nil {
 		return fmt.Errorf("%w: %s is not listed and cannot be read: %v", ErrReferrerMissing, ref, err)
 	}
-	err = r.write(ctx, func(ctx context.Context) error {
-		return remote.Put(ref, rawManifest{raw: got.Manifest, mediaType: got.MediaType}, r.options(ctx)...)
-	})
-	if err != nil {
+	if err := r.reg.Put(ctx, ref, got); err != nil {
 		return fmt.Errorf("writing referrer %s again: %w", ref, err)
 	}
 	return nil
 }
 
-// rawManifest is a manifest given as bytes, for remote.Put.
-type rawManifest struct {
-	raw       []byte
-	mediaType types.MediaType
+// pause waits between half the settle time and all of it, or until ctx is
+// done. A stale write that a pause must outlast is another writer's
+// read-modify-write of the fallback tag, which takes about two of the
+// registry's round trips; so on a registry whose fallback requests have
+// taken longer than a quarter of the settle time, the pause is stretched
+// to two to four times the slowest request seen, up to maxPause. Zero
+// settle time (tests) never pauses.
+func (r *Referrers) pause(ctx context.Context) error {
+	lo, hi := r.pauseRange()
+	return wait.Between(ctx, lo, hi)
 }
 
-func (m rawManifest) RawManifest() ([]byte, error)        { return m.raw, nil }
-func (m rawManifest) MediaType() (types.MediaType, error) { return m.mediaType, nil }
-
-// pause waits between half the settle time and all of it, or until ctx is
-// done.
-func (r *Referrers) pause(ctx context.Context) error {
-	if r.pauseMax <= 0 {
-		return ctx.Err()
+// pauseRange is the shortest and longest pause, from the settle time and
+// the slowest fallback request seen so far.
+func (r *Referrers) pauseRange() (lo, hi time.Duration) {
+	if r.pauseMax == 0 {
+		return 0, 0
 	}
-	d := r.pauseMax/2 + time.Duration(rand.Int64N(int64(r.pauseMax/2)+1))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	lo, hi = r.pauseMax/2, r.pauseMax
+	if slow := time.Duration(r.slowest.Load()); 4*slow > hi {
+		lo, hi = min(2*slow, maxPause), min(4*slow, maxPause)
+	}
+	return lo, hi
+}
+
+// maxPause bounds a pause stretched by a slow registry.
+const maxPause = 30 * time.Second
+
+// timed runs a fallback-tag request and remembers how long the slowest
+// one took.
+func (r *Referrers) timed(f func() error) error {
+	start := time.Now()
+	err := f()
+	took := int64(time.Since(start))
+	for {
+		cur := r.slowest.Load()
+		if took <= cur || r.slowest.CompareAndSwap(cur, took) {
+			return err
+		}
 	}
 }
 

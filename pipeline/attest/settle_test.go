@@ -23,7 +23,7 @@ func TestSettleRepairsAStaleWrite(t *testing.T) {
 	for _, kind := range registryKinds {
 		t.Run(kind.name, func(t *testing.T) {
 			f := newFixture(t, kind, nil)
-			refs, err := NewReferrers(WithSettle(time.Millisecond))
+			refs, err := NewReferrers(newClient(t), WithSettle(time.Millisecond))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +73,7 @@ func TestSettleOfAnUnlistedReferrer(t *testing.T) {
 	for _, kind := range []registryKind{ggcrWithAPI, ggcrWithoutAPI} {
 		t.Run(kind.name, func(t *testing.T) {
 			f := newFixture(t, kind, nil)
-			refs, _ := NewReferrers(WithSettle(0))
+			refs := newReferrers(t, WithSettle(0))
 			ghost := v1.Descriptor{MediaType: "application/vnd.oci.image.manifest.v1+json", Size: 10, Digest: v1.Hash{Algorithm: "sha256", Hex: "0123456789012345678901234567890123456789012345678901234567890123"}}
 			_, err := refs.Settle(context.Background(), f.repo, f.plats[0], []v1.Descriptor{ghost})
 			if kind.referrers != errors.Is(err, ErrReferrerMissing) {
@@ -126,7 +126,7 @@ func dropListing(hide *v1.Hash) func(http.Handler) http.Handler {
 func TestSettleRewritesAReferrerTheAPIDropped(t *testing.T) {
 	var hide v1.Hash
 	f := newFixture(t, ggcrWithAPI, dropListing(&hide))
-	refs, _ := NewReferrers(WithSettle(0))
+	refs := newReferrers(t, WithSettle(0))
 	amd64 := f.plats[0]
 	arts := artifacts(t, purlSubject(t, "ghcr.io/acme/app:1.6.0", amd64))
 	a, err := refs.Attach(context.Background(), f.repo, amd64, arts[0], created)
@@ -143,5 +143,44 @@ func TestSettleRewritesAReferrerTheAPIDropped(t *testing.T) {
 	}
 	if got := f.list(t, amd64.Digest, ""); len(got) != 1 {
 		t.Errorf("after Settle %d referrers are listed, want 1", len(got))
+	}
+}
+
+// On a registry slower than the settle time allows for, Settle's pauses
+// grow with the slowest fallback-tag request it has seen, so that another
+// writer's read-modify-write, which takes a couple of such requests, has
+// landed before the tag is read back.
+func TestSettlePausesLongerOnASlowRegistry(t *testing.T) {
+	const delay = 30 * time.Millisecond
+	slow := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.Contains(r.URL.Path, "/manifests/sha256-") {
+				time.Sleep(delay)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	f := newFixture(t, ggcrWithoutAPI, slow)
+	refs, err := NewReferrers(newClient(t), WithSettle(10*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lo, hi := refs.pauseRange(); lo != 5*time.Millisecond || hi != 10*time.Millisecond {
+		t.Fatalf("before any request the pauses are %s to %s, want the settle time's 5ms to 10ms", lo, hi)
+	}
+	amd64 := f.plats[0]
+	arts := artifacts(t, purlSubject(t, "ghcr.io/acme/app:1.6.0", amd64))
+	a, err := refs.Attach(context.Background(), f.repo, amd64, arts[0], created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := refs.Settle(context.Background(), f.repo, amd64, []v1.Descriptor{a.Descriptor}); err != nil {
+		t.Fatal(err)
+	}
+	if lo, hi := refs.pauseRange(); lo < 2*delay || hi < 4*delay || hi > maxPause {
+		t.Errorf("after requests of at least %s the pauses are %s to %s, want at least %s to %s", delay, lo, hi, 2*delay, 4*delay)
+	}
+	if zero := newReferrers(t, WithSettle(0)); func() bool { lo, hi := zero.pauseRange(); return lo != 0 || hi != 0 }() {
+		t.Error("a zero settle time pauses")
 	}
 }

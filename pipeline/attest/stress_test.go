@@ -69,7 +69,7 @@ func stressRound(tb testing.TB, kind registryKind, round int) int {
 		done.Add(1)
 		go func() {
 			defer done.Done()
-			r, err := NewReferrers(WithSettle(20 * time.Millisecond))
+			r, err := NewReferrers(newClient(tb), WithSettle(40*time.Millisecond))
 			if err != nil {
 				errs[i] = err
 				return
@@ -92,7 +92,7 @@ func stressRound(tb testing.TB, kind registryKind, round int) int {
 			tb.Fatalf("round %d writer %d: %v", round, i, err)
 		}
 	}
-	r, _ := NewReferrers()
+	r := newReferrers(tb)
 	im, err := r.readFallback(context.Background(), FallbackTag(repo, subject.Digest))
 	if err != nil {
 		tb.Fatal(err)

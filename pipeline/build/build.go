@@ -17,6 +17,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/patchline/patchline/pipeline/internal/safetext"
+	"github.com/patchline/patchline/pipeline/platform"
 )
 
 // ErrBuild is wrapped by build failures.
@@ -80,19 +81,6 @@ func SortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// ParsePlatform parses os/arch[/variant].
-func ParsePlatform(s string) (v1.Platform, error) {
-	parts := strings.Split(s, "/")
-	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
-		return v1.Platform{}, fmt.Errorf("platform %q: write it as os/arch or os/arch/variant, e.g. linux/arm64", s)
-	}
-	p := v1.Platform{OS: parts[0], Architecture: parts[1]}
-	if len(parts) == 3 {
-		p.Variant = parts[2]
-	}
-	return p, nil
-}
-
 // ParseArgs parses NAME=VALUE build arguments, refusing malformed ones.
 func ParseArgs(args []string) ([]Arg, error) {
 	var out []Arg
@@ -109,4 +97,16 @@ func ParseArgs(args []string) ([]Arg, error) {
 		out = append(out, Arg{Name: name, Value: value})
 	}
 	return out, nil
+}
+
+// Platform converts p to go-containerregistry's v1.Platform, which Spec,
+// builders and index entries use.
+func Platform(p platform.Platform) v1.Platform {
+	return v1.Platform{OS: p.OS, OSVersion: p.OSVersion, Architecture: p.Architecture, Variant: p.Variant}
+}
+
+// PlatformOf is the platform an index entry or image config states, for
+// comparing with platform.Same.
+func PlatformOf(p v1.Platform) platform.Platform {
+	return platform.Platform{OS: p.OS, OSVersion: p.OSVersion, Architecture: p.Architecture, Variant: p.Variant}
 }

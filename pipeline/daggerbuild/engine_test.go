@@ -25,6 +25,7 @@ import (
 //
 // Every rule they touch (annotations, attestation layouts, publishing) is
 // also tested without an engine through the layer builder.
+//
 // engineReachable reports whether a Dagger session is available to join
 // without starting or downloading anything: inside `dagger call` or
 // `dagger run`, the session is announced in the environment.

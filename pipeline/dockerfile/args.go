@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+
+	"github.com/patchline/patchline/pipeline/platform"
 )
 
 // MaxExpansion is the most text one variable expansion may produce: far
@@ -73,22 +75,22 @@ func (e *env) set(key, val string) {
 
 // platformArgs returns the automatic platform ARGs BuildKit puts in scope
 // for FROM lines, each overridable by a build arg of the same name.
-func platformArgs(build, target platform, targetStage string, overrides map[string]string) *env {
+func platformArgs(build, target platform.Platform, targetStage string, overrides map[string]string) *env {
 	if targetStage == "" {
 		targetStage = "default"
 	}
-	buildPlatform := platform{OS: build.OS, Arch: build.Arch, Variant: build.Variant}
+	buildPlatform := platform.Platform{OS: build.OS, Architecture: build.Architecture, Variant: build.Variant}
 	e := newEnv()
 	for _, kv := range [...][2]string{
 		{"BUILDPLATFORM", buildPlatform.String()},
 		{"BUILDOS", build.OS},
 		{"BUILDOSVERSION", build.OSVersion},
-		{"BUILDARCH", build.Arch},
+		{"BUILDARCH", build.Architecture},
 		{"BUILDVARIANT", build.Variant},
 		{"TARGETPLATFORM", target.String()},
 		{"TARGETOS", target.OS},
 		{"TARGETOSVERSION", target.OSVersion},
-		{"TARGETARCH", target.Arch},
+		{"TARGETARCH", target.Architecture},
 		{"TARGETVARIANT", target.Variant},
 		{"TARGETSTAGE", targetStage},
 	} {

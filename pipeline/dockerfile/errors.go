@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/patchline/patchline/pipeline/internal/safetext"
+	"github.com/patchline/patchline/pipeline/platform"
 )
 
 // Sentinel errors. Every error this package returns wraps exactly one of
@@ -28,7 +29,7 @@ var (
 	// ErrInvalidReference means an image reference cannot be parsed.
 	ErrInvalidReference = errors.New("invalid image reference")
 	// ErrInvalidPlatform means a --platform value is not os[/arch[/variant]].
-	ErrInvalidPlatform = errors.New("invalid platform")
+	ErrInvalidPlatform = platform.ErrInvalid
 	// ErrDuplicateStage means two FROM lines use the same AS name.
 	ErrDuplicateStage = errors.New("duplicate stage name")
 	// ErrInvalidStageName means an AS name does not match ^[a-z][a-z0-9-_.]*$.

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/patchline/patchline/pipeline/platform"
 )
 
 // evalArgs evaluates the global ARGs in order, as BuildKit does: a build
@@ -12,11 +14,11 @@ import (
 // ARGs before it (and the automatic platform ARGs); an ARG with neither
 // leaves the variable as it was.
 func (b *builder) evalArgs() error {
-	build, err := parsePlatform(b.o.buildPlatform)
+	build, err := platform.ParseSpecifier(b.o.buildPlatform)
 	if err != nil {
 		return err
 	}
-	target, err := parsePlatform(b.o.targetPlatform)
+	target, err := platform.ParseSpecifier(b.o.targetPlatform)
 	if err != nil {
 		return err
 	}
@@ -78,7 +80,7 @@ func (b *builder) evalStages() error {
 			if err != nil {
 				return err
 			}
-			if _, err := parsePlatform(p); err != nil {
+			if _, err := platform.ParseSpecifier(p); err != nil {
 				return b.errorf(st.Line, "FROM --platform=%q: %w", st.Platform, err)
 			}
 			st.ExpandedPlatform = p
@@ -166,7 +168,7 @@ func spaced(what string) string {
 // something valid, as `debian:${TAG:-bookworm}` does with TAG unset.
 func (b *builder) usable(what, val string) bool {
 	if strings.HasSuffix(what, "=") {
-		_, err := parsePlatform(val)
+		_, err := platform.ParseSpecifier(val)
 		return err == nil
 	}
 	if val == "scratch" {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+
+	"github.com/patchline/patchline/pipeline/platform"
 )
 
 // defaultPlatform stands in for BuildKit's "the platform of the machine
@@ -85,12 +87,12 @@ func WithTarget(stage string) Option {
 // WithBuildPlatform sets the platform the build runs on, which BuildKit
 // exposes as BUILDPLATFORM, BUILDOS, BUILDARCH and BUILDVARIANT.
 // Default: linux/amd64.
-func WithBuildPlatform(platform string) Option {
+func WithBuildPlatform(p string) Option {
 	return func(o *options) error {
-		if _, err := parsePlatform(platform); err != nil {
+		if _, err := platform.ParseSpecifier(p); err != nil {
 			return fmt.Errorf("%w: build platform: %w", ErrInvalidOption, err)
 		}
-		o.buildPlatform = platform
+		o.buildPlatform = p
 		return nil
 	}
 }
@@ -98,12 +100,12 @@ func WithBuildPlatform(platform string) Option {
 // WithTargetPlatform sets the platform the image is built for, which
 // BuildKit exposes as TARGETPLATFORM, TARGETOS, TARGETARCH and TARGETVARIANT.
 // Default: linux/amd64.
-func WithTargetPlatform(platform string) Option {
+func WithTargetPlatform(p string) Option {
 	return func(o *options) error {
-		if _, err := parsePlatform(platform); err != nil {
+		if _, err := platform.ParseSpecifier(p); err != nil {
 			return fmt.Errorf("%w: target platform: %w", ErrInvalidOption, err)
 		}
-		o.targetPlatform = platform
+		o.targetPlatform = p
 		return nil
 	}
 }

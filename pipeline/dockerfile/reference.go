@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/patchline/patchline/pipeline/internal/safetext"
+	"github.com/patchline/patchline/pipeline/reponame"
 )
 
 // Reference is an external image reference, normalised so that the many
@@ -63,7 +64,7 @@ func ParseReference(s string) (Reference, error) {
 		}
 		r.Name = normalName(d.Context())
 		r.Digest = dig
-		if hasExplicitTag(base) {
+		if reponame.HasTag(base) {
 			t, err := name.NewTag(base, name.WeakValidation)
 			if err != nil {
 				return bad(err)
@@ -106,9 +107,7 @@ var pathComponent = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`
 // checkPath validates the repository path of name[:tag] (registry and tag
 // are left to go-containerregistry).
 func checkPath(ref string) error {
-	if hasExplicitTag(ref) {
-		ref = ref[:strings.LastIndexByte(ref, ':')]
-	}
+	ref = reponame.Of(ref)
 	parts := strings.Split(ref, "/")
 	if len(parts) > 1 && (parts[0] == "localhost" || strings.ContainsAny(parts[0], ".:")) {
 		parts = parts[1:]
@@ -122,15 +121,6 @@ func checkPath(ref string) error {
 		}
 	}
 	return nil
-}
-
-// hasExplicitTag reports whether a reference without digest spells out a
-// tag: a ':' after the last '/', so a registry port ("host:5000/app") is not
-// mistaken for one.
-func hasExplicitTag(ref string) bool {
-	ref, _, _ = strings.Cut(ref, "@")
-	i := strings.LastIndexByte(ref, ':')
-	return i >= 0 && !strings.Contains(ref[i:], "/")
 }
 
 func normalName(repo name.Repository) string {

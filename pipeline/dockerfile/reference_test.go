@@ -63,39 +63,6 @@ func TestParseReference(t *testing.T) {
 	}
 }
 
-func TestParsePlatform(t *testing.T) {
-	tests := []struct {
-		in, want string
-		wantErr  bool
-	}{
-		{in: "linux/amd64", want: "linux/amd64"},
-		{in: "linux/arm64/v8", want: "linux/arm64/v8"},
-		{in: "Linux/x86_64", want: "linux/amd64"},
-		{in: "linux/armhf", want: "linux/arm/v7"},
-		{in: "arm64", want: "linux/arm64"},
-		{in: "windows", want: "windows/amd64"},
-		{in: "windows(10.0.17763)/amd64", want: "windows(10.0.17763)/amd64"},
-		{in: "", wantErr: true},
-		{in: "linux/", wantErr: true},
-		{in: "linux/amd64/v8/x", wantErr: true},
-		{in: "linux/am d64", wantErr: true},
-		{in: "nonsense", wantErr: true},
-		{in: "linux/*", wantErr: true},
-	}
-	for _, tt := range tests {
-		p, err := parsePlatform(tt.in)
-		if tt.wantErr {
-			if !errors.Is(err, ErrInvalidPlatform) {
-				t.Errorf("%q: got %v, %v; want ErrInvalidPlatform", tt.in, p, err)
-			}
-			continue
-		}
-		if err != nil || p.String() != tt.want {
-			t.Errorf("%q: got %q, %v; want %q", tt.in, p.String(), err, tt.want)
-		}
-	}
-}
-
 func TestResolve(t *testing.T) {
 	refs := []Reference{
 		{Name: "docker.io/library/debian", Tag: "12"},

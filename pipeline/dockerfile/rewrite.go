@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+
+	"github.com/patchline/patchline/pipeline/reponame"
 )
 
 // setter is the index of the global ARG whose value is in effect for name
@@ -93,7 +95,7 @@ func withDigest(ref, dg string) string {
 	if base, _, ok := strings.Cut(ref, "@"); ok {
 		return base + "@" + dg
 	}
-	if !hasExplicitTag(ref) {
+	if !reponame.HasTag(ref) {
 		return ref + ":latest@" + dg
 	}
 	return ref + "@" + dg

@@ -13,7 +13,7 @@ func TestBuiltinTable(t *testing.T) {
 	tb := builtin(t)
 	want := []string{"alpine", "debian", "eclipse-temurin", "go", "nginx", "node", "python", "ubuntu"}
 	var got []string
-	for _, p := range tb.Products() {
+	for _, p := range productsOf(tb) {
 		got = append(got, p.Name)
 		if len(p.Rules) == 0 {
 			t.Errorf("%s has no match rule", p.Name)
@@ -66,7 +66,7 @@ func TestBuiltinCoverage(t *testing.T) {
 // codename tags.
 func TestBuiltinCodenames(t *testing.T) {
 	tb := builtin(t)
-	for _, p := range tb.Products() {
+	for _, p := range productsOf(tb) {
 		repo := map[string]string{"debian": "debian", "ubuntu": "ubuntu", "node": "node"}[p.Name]
 		for _, c := range p.Cycles {
 			if c.Codename == "" {

@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patchline/patchline/pipeline/calendar"
 	"github.com/patchline/patchline/pipeline/internal/strictyaml"
 )
 
@@ -158,7 +159,7 @@ func decodeCycle(n *yaml.Node) (Cycle, error) {
 	}
 	c := Cycle{Name: string(*f.Cycle), Pos: pos(n)}
 	c.set |= take(&c.Codename, (*string)(f.Codename), setCodename)
-	c.set |= take(&c.ReleaseDate, (*Date)(f.ReleaseDate), setReleaseDate)
+	c.set |= take(&c.ReleaseDate, (*calendar.Date)(f.ReleaseDate), setReleaseDate)
 	c.set |= take(&c.EOL, (*DateOrBool)(f.EOL), setEOL)
 	c.set |= take(&c.LTS, (*DateOrBool)(f.LTS), setLTS)
 	c.set |= take(&c.Support, (*DateOrBool)(f.Support), setSupport)
@@ -197,9 +198,9 @@ func (v *supportValue) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // dayValue is a key that holds a date and nothing else.
-type dayValue Date
+type dayValue calendar.Date
 
-func (d *dayValue) UnmarshalYAML(n *yaml.Node) error { return decodeDate(n, (*Date)(d)) }
+func (d *dayValue) UnmarshalYAML(n *yaml.Node) error { return decodeDate(n, (*calendar.Date)(d)) }
 
 // link is the web address of an announcement.
 type link string

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/patchline/patchline/pipeline/reponame"
 )
 
 // Match is what Lookup found for an image reference.
@@ -27,13 +29,6 @@ type Match struct {
 	Known bool `json:"known"`
 	// Reason says why nothing was found, for the report; empty when Known.
 	Reason string `json:"reason,omitempty"`
-}
-
-// EOL returns the cycle's end-of-life date and whether one is known. A
-// cycle whose support ended on an unrecorded day has no date; see
-// Cycle.EOL.Bool.
-func (m Match) EOL() (Date, bool) {
-	return m.Cycle.EOL.Date, m.Known && m.Cycle.EOL.HasDate()
 }
 
 // Label names the matched cycle for a report: "debian 12 (bookworm)".
@@ -119,7 +114,7 @@ func (t *Table) Lookup(ref string) (Match, bool) {
 	case repoProduct != "":
 		m.Reason = fmt.Sprintf("tag %q names no %s release the end-of-life table knows; tags such as latest, stable or edge move between releases, so use a release tag, or add a rule in an override file", tag, repoProduct)
 	default:
-		m.Reason = fmt.Sprintf("no end-of-life rule covers %s; add the product and a match rule in an override file", repoOf(display))
+		m.Reason = fmt.Sprintf("no end-of-life rule covers %s; add the product and a match rule in an override file", reponame.Of(display))
 	}
 	return m, false
 }
@@ -155,7 +150,7 @@ func normalise(ref string) (repo, tag, display string, err error) {
 	}
 	var r name.Repository
 	switch {
-	case hasTag(base) || !pinned:
+	case reponame.HasTag(base) || !pinned:
 		t, err := name.NewTag(base)
 		if err != nil {
 			return bad(err)
@@ -172,22 +167,4 @@ func normalise(ref string) (repo, tag, display string, err error) {
 		return repo, "", repo + "@" + digest, nil
 	}
 	return repo, tag, repo + ":" + tag, nil
-}
-
-// hasTag reports whether name[:tag] spells out a tag: a ':' after the last
-// '/', so that a registry port (localhost:5000/app) is not taken for one.
-func hasTag(s string) bool {
-	i := strings.LastIndexByte(s, ':')
-	return i >= 0 && !strings.Contains(s[i:], "/")
-}
-
-// repoOf strips the tag or digest from a normalised reference.
-func repoOf(display string) string {
-	if i := strings.IndexByte(display, '@'); i >= 0 {
-		return display[:i]
-	}
-	if hasTag(display) {
-		return display[:strings.LastIndexByte(display, ':')]
-	}
-	return display
 }

@@ -3,6 +3,8 @@ package eol
 import (
 	"strings"
 	"testing"
+
+	"github.com/patchline/patchline/pipeline/reponame"
 )
 
 func TestLookupBuiltin(t *testing.T) {
@@ -75,7 +77,7 @@ func TestLookupBuiltin(t *testing.T) {
 			if m.Reason != "" {
 				t.Errorf("Lookup(%q) reason = %q; want none", tc.ref, m.Reason)
 			}
-			if base, _, _ := strings.Cut(tc.ref, "@"); hasTag(base) && strings.Contains(m.Ref, "@") {
+			if base, _, _ := strings.Cut(tc.ref, "@"); reponame.HasTag(base) && strings.Contains(m.Ref, "@") {
 				t.Errorf("Lookup(%q).Ref = %q kept the digest next to a tag", tc.ref, m.Ref)
 			}
 		})
@@ -158,7 +160,7 @@ func TestLookupNearMissKeepsRule(t *testing.T) {
 	if m.Product != "debian" || m.Cycle.Name != "9" || m.Rule == nil || m.Rule.Pos.Line == 0 {
 		t.Errorf("near miss = %+v; want product debian, cycle 9 and the rule", m)
 	}
-	if _, has := m.EOL(); has {
+	if m.Known && m.Cycle.EOL.HasDate() {
 		t.Error("a near miss has no EOL date")
 	}
 }

@@ -135,7 +135,7 @@ func TestMergeReturnsBuiltinProductsWithRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	var names []string
-	for _, p := range tb.Products() {
+	for _, p := range productsOf(tb) {
 		names = append(names, p.Name)
 		if p.Name == "debian" && (len(p.Rules) != 5 || p.Rules[0].Pos.File != "eol.yaml") {
 			t.Errorf("debian rules = %v; want the override's two first, then the built-in three", p.Rules)

@@ -6,6 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patchline/patchline/pipeline/calendar"
 	"github.com/patchline/patchline/pipeline/internal/strictyaml"
 )
 
@@ -88,11 +89,11 @@ func stringList(n *yaml.Node) ([]*yaml.Node, error) {
 
 // decodeDate reads a YYYY-MM-DD scalar into d. YAML reads an unquoted date as a
 // timestamp and a quoted one as a string; both are taken, both strictly.
-func decodeDate(n *yaml.Node, d *Date) error {
+func decodeDate(n *yaml.Node, d *calendar.Date) error {
 	if n.Kind != yaml.ScalarNode || (n.Tag != "!!timestamp" && n.Tag != "!!str") {
 		return strictyaml.Errorf(n, "expected a date written as YYYY-MM-DD, e.g. 2028-06-30, found %s", describe(n))
 	}
-	parsed, err := ParseDate(n.Value)
+	parsed, err := calendar.Parse(n.Value)
 	if err != nil {
 		return strictyaml.Errorf(n, "%v", err)
 	}
@@ -117,9 +118,9 @@ func decodeDateOrBool(n *yaml.Node, v *DateOrBool, meaning string) error {
 	if n.Kind != yaml.ScalarNode || (n.Tag != "!!timestamp" && n.Tag != "!!str") {
 		return strictyaml.Errorf(n, "expected a date written as YYYY-MM-DD or true/false (%s), found %s", meaning, describe(n))
 	}
-	d, err := ParseDate(n.Value)
+	d, err := calendar.Parse(n.Value)
 	switch {
-	case err != nil && dateShape.MatchString(n.Value):
+	case err != nil && calendar.LooksLikeDate(n.Value):
 		return strictyaml.Errorf(n, "%v", err)
 	case err != nil:
 		return strictyaml.Errorf(n, "%q is neither a date written as YYYY-MM-DD nor true/false (%s)", n.Value, meaning)

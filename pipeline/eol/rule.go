@@ -11,6 +11,7 @@ import (
 
 	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/internal/strictyaml"
+	"github.com/patchline/patchline/pipeline/reponame"
 )
 
 // Capture group names a pattern may use to say which cycle a reference is.
@@ -240,7 +241,7 @@ func canonicalRepository(s string) (string, error) {
 	if strings.Contains(s, "@") {
 		return "", fmt.Errorf("repository %q has a digest; give the repository alone", s)
 	}
-	if i := strings.LastIndexByte(s, ':'); i >= 0 && !strings.Contains(s[i:], "/") {
+	if reponame.HasTag(s) {
 		return "", fmt.Errorf("repository %q has a tag; give the repository alone and put tag conditions in tags or tagPattern", s)
 	}
 	first, rest, nested := strings.Cut(s, "/")

@@ -3,6 +3,8 @@ package eol
 import (
 	"fmt"
 	"time"
+
+	"github.com/patchline/patchline/pipeline/calendar"
 )
 
 // State is the verdict on a base image's support.
@@ -56,7 +58,7 @@ func Status(m Match, today time.Time, warnDays int) Verdict {
 	case !eol.HasDate():
 		return Verdict{State: StateOK, Message: fmt.Sprintf("%s has no end-of-life date announced", label)}
 	}
-	left := Day(today).daysUntil(eol.Date)
+	left := calendar.DateOf(today).DaysUntil(eol.Date)
 	v := Verdict{DaysLeft: left}
 	switch {
 	case left < 0:

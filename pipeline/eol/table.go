@@ -3,8 +3,9 @@ package eol
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
+
+	"github.com/patchline/patchline/pipeline/calendar"
 )
 
 // Pos is where something was written: a file and a line.
@@ -58,7 +59,7 @@ type Cycle struct {
 	// "jammy", "iron"), so that tags written with it find the cycle.
 	Codename string `json:"codename,omitempty"`
 	// ReleaseDate is the day the cycle came out; zero when not written.
-	ReleaseDate Date `json:"releaseDate,omitzero"`
+	ReleaseDate calendar.Date `json:"releaseDate,omitzero"`
 	// EOL is the last day the publisher ships security fixes in the free
 	// image: a date, false when none is announced, or true when it has
 	// passed on a day not recorded.
@@ -149,28 +150,6 @@ func (r Rule) String() string {
 		s += " cycle " + r.Cycle
 	}
 	return s
-}
-
-// Products lists the table's products by name, each with its rules.
-func (t *Table) Products() []Product {
-	names := make([]string, 0, len(t.products))
-	for n := range t.products {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	out := make([]Product, 0, len(names))
-	for _, n := range names {
-		p := t.products[n]
-		p.Cycles = slices.Clone(p.Cycles)
-		p.Rules = nil
-		for _, r := range t.rules {
-			if r.Product == n {
-				p.Rules = append(p.Rules, r)
-			}
-		}
-		out = append(out, p)
-	}
-	return out
 }
 
 // cycle finds a product's cycle by name.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchline/patchline/pipeline/calendar"
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/version"
 
@@ -90,7 +91,7 @@ func ComputeLines(p *policy.Policy, releases []version.Version, today time.Time)
 
 	var out Lines
 	kept := 0
-	day := today.UTC().Format(policy.DateLayout)
+	day := today.UTC().Format(calendar.Layout)
 	for _, l := range lines {
 		info := LineInfo{Line: l, Newest: newest[l], Status: LineSupported}
 		eol, hasEOL := p.Support.EOLOf(l)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/patchline/patchline/pipeline/calendar"
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/tagname"
 	"github.com/patchline/patchline/pipeline/version"
@@ -277,7 +278,7 @@ func checkDate(t time.Time) (string, error) {
 	if t.IsZero() {
 		return "", fmt.Errorf("%w: pass --date YYYY-MM-DD or let the caller supply today's date", ErrNoDate)
 	}
-	return t.UTC().Format(policy.DateLayout), nil
+	return t.UTC().Format(calendar.Layout), nil
 }
 
 // Values returns what the placeholders of a tag template render to for

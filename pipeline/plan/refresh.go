@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/patchline/patchline/pipeline/policy"
@@ -117,9 +116,4 @@ func ForRefreshLine(p *policy.Policy, lines Lines, info LineInfo, existing Exist
 		return nil, err
 	}
 	return pl.Against(existing, digest)
-}
-
-// Supported returns the lines of the plan that will be refreshed.
-func (rp *RefreshPlan) Supported() []LinePlan {
-	return slices.DeleteFunc(slices.Clone(rp.Lines), func(l LinePlan) bool { return l.Plan == nil })
 }

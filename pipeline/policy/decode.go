@@ -10,8 +10,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patchline/patchline/pipeline/calendar"
 	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/internal/strictyaml"
+	"github.com/patchline/patchline/pipeline/platform"
 	"github.com/patchline/patchline/pipeline/reponame"
 	"github.com/patchline/patchline/pipeline/tagname"
 	"github.com/patchline/patchline/pipeline/version"
@@ -78,12 +80,12 @@ func (d *document) decode(root *yaml.Node) error {
 // apply lays the keys written over p, which holds the defaults.
 func (d *document) apply(p *Policy) {
 	set(&p.Repositories, (*[]string)(d.Repositories))
-	set(&p.Platforms, (*[]string)(d.Platforms))
+	set(&p.Platforms, (*[]platform.Platform)(d.Platforms))
 	if c := d.Support.Constraint; c != nil {
 		p.Support.Constraint, p.Support.ConstraintText = c.parsed, c.text
 	}
 	set(&p.Support.NewestLines, (*int)(d.Support.NewestLines))
-	set(&p.Support.EOL, (*map[version.Line]Date)(d.Support.EOL))
+	set(&p.Support.EOL, (*map[version.Line]calendar.Date)(d.Support.EOL))
 	set(&p.BaseEOL.WarnDays, (*int)(d.BaseEOL.WarnDays))
 	set(&p.BaseEOL.Overrides, (*string)(d.BaseEOL.Overrides))
 	t, dt := &p.Tags, &d.Tags
@@ -162,88 +164,9 @@ func ParseRepository(s string) (string, error) {
 	return repo.Name(), nil
 }
 
-var knownOS = []string{"linux", "windows", "freebsd", "darwin"}
-
-var knownArch = map[string][]string{
-	"amd64":    {"", "v2", "v3", "v4"},
-	"arm64":    {"", "v8"},
-	"arm":      {"v5", "v6", "v7"},
-	"386":      {""},
-	"ppc64le":  {""},
-	"s390x":    {""},
-	"riscv64":  {""},
-	"mips64le": {""},
-	"loong64":  {""},
-}
-
-// ParsePlatform checks an os/arch[/variant] platform such as linux/arm64.
-func ParsePlatform(s string) (string, error) {
-	q := safetext.Quote
-	parts := strings.Split(s, "/")
-	if len(parts) < 2 || len(parts) > 3 {
-		return "", fmt.Errorf("platform %s: write it as os/arch or os/arch/variant, e.g. linux/amd64 or linux/arm/v7", q(s))
-	}
-	if !slices.Contains(knownOS, parts[0]) {
-		return "", fmt.Errorf("platform %s: unknown os %s (known: %s)", q(s), q(parts[0]), strings.Join(knownOS, ", "))
-	}
-	variants, ok := knownArch[parts[1]]
-	if !ok {
-		var archs []string
-		for a := range knownArch {
-			archs = append(archs, a)
-		}
-		slices.Sort(archs)
-		hint := ""
-		if sug := tagname.Suggest(parts[1], archs); sug != "" {
-			hint = fmt.Sprintf("; did you mean %s/%s?", parts[0], sug)
-		}
-		return "", fmt.Errorf("platform %s: unknown architecture %s%s (known: %s)", q(s), q(parts[1]), hint, strings.Join(archs, ", "))
-	}
-	variant := ""
-	if len(parts) == 3 {
-		variant = parts[2]
-	}
-	if !slices.Contains(variants, variant) {
-		if variant == "" {
-			return "", fmt.Errorf("platform %s: %s needs a variant, e.g. %s/%s/v7", q(s), parts[1], parts[0], parts[1])
-		}
-		return "", fmt.Errorf("platform %s: %s has no variant %s", q(s), parts[1], q(variant))
-	}
-	return s, nil
-}
-
-// PlatformKey is the platform a name stands for, for finding the same
-// platform written twice: arm64 and arm64/v8 are one platform, as
-// registries and BuildKit read them.
-func PlatformKey(s string) string {
-	if rest, ok := strings.CutSuffix(s, "/arm64/v8"); ok {
-		return rest + "/arm64"
-	}
-	return s
-}
-
-// CheckPlatforms parses every platform and refuses one given twice, in
-// any spelling. what names the source in messages ("--platform").
-func CheckPlatforms(what string, platforms []string) error {
-	seen := map[string]string{}
-	for _, p := range platforms {
-		if _, err := ParsePlatform(p); err != nil {
-			return fmt.Errorf("%s %w", what, err)
-		}
-		if first, dup := seen[PlatformKey(p)]; dup {
-			if first == p {
-				return fmt.Errorf("%s %s is given twice; give each platform once", what, p)
-			}
-			return fmt.Errorf("%s %s and %s name the same platform, given twice; give each platform once", what, first, p)
-		}
-		seen[PlatformKey(p)] = p
-	}
-	return nil
-}
-
 // platforms are the platforms to build, at least one, each once in any
 // spelling.
-type platforms []string
+type platforms []platform.Platform
 
 func (ps *platforms) UnmarshalYAML(n *yaml.Node) error {
 	if strictyaml.IsNull(n) || n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
@@ -251,14 +174,14 @@ func (ps *platforms) UnmarshalYAML(n *yaml.Node) error {
 	}
 	seen := map[string]bool{}
 	return list(n, func(item *yaml.Node) error {
-		pl, err := ParsePlatform(item.Value)
+		pl, err := platform.Parse(item.Value)
 		if err != nil {
 			return strictyaml.Errorf(item, "%v", err)
 		}
-		if seen[PlatformKey(pl)] {
+		if seen[pl.Key()] {
 			return strictyaml.Errorf(item, "%q is listed twice (arm64 and arm64/v8 are one platform)", item.Value)
 		}
-		seen[PlatformKey(pl)] = true
+		seen[pl.Key()] = true
 		*ps = append(*ps, pl)
 		return nil
 	})
@@ -295,7 +218,7 @@ func (v *newestLines) UnmarshalYAML(n *yaml.Node) error {
 
 // lineEOL is support.eol: release lines, each with its last supported
 // day. Empty means none.
-type lineEOL map[version.Line]Date
+type lineEOL map[version.Line]calendar.Date
 
 func (e *lineEOL) UnmarshalYAML(n *yaml.Node) error {
 	if strictyaml.IsNull(n) {
@@ -334,10 +257,10 @@ func (e lineEOL) add(k, v *yaml.Node) error {
 }
 
 // decodeDate reads a day written YYYY-MM-DD.
-func decodeDate(n *yaml.Node) (Date, error) {
-	d, err := ParseDate(n.Value)
+func decodeDate(n *yaml.Node) (calendar.Date, error) {
+	d, err := calendar.Parse(n.Value)
 	if err != nil || n.Kind != yaml.ScalarNode {
-		return Date{}, strictyaml.Errorf(n, "%q is not a date; write it as YYYY-MM-DD, e.g. 2026-12-31", n.Value)
+		return calendar.Date{}, strictyaml.Errorf(n, "%q is not a date; write it as YYYY-MM-DD, e.g. 2026-12-31", n.Value)
 	}
 	return d, nil
 }

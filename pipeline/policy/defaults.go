@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"github.com/patchline/patchline/pipeline/platform"
 	"github.com/patchline/patchline/pipeline/tagname"
 )
 
@@ -36,7 +37,7 @@ func Default() *Policy {
 	}
 	return &Policy{
 		Source:    "preset:default",
-		Platforms: []string{"linux/amd64", "linux/arm64"},
+		Platforms: []platform.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}},
 		Support:   Support{NewestLines: 2},
 		BaseEOL:   BaseEOL{WarnDays: 30},
 		Tags: Tags{

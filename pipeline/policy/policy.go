@@ -10,9 +10,10 @@
 package policy
 
 import (
-	"time"
-
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/patchline/patchline/pipeline/calendar"
+	"github.com/patchline/patchline/pipeline/platform"
 	"github.com/patchline/patchline/pipeline/tagname"
 	"github.com/patchline/patchline/pipeline/version"
 )
@@ -144,7 +145,7 @@ type Policy struct {
 	// the first is the primary one that existing tags are read from.
 	Repositories []string `json:"repositories,omitempty"`
 	// Platforms are built for every release, e.g. linux/amd64.
-	Platforms []string `json:"platforms"`
+	Platforms []platform.Platform `json:"platforms"`
 
 	Support      Support      `json:"support"`
 	BaseEOL      BaseEOL      `json:"base_eol"`
@@ -164,7 +165,7 @@ type Support struct {
 	// NewestLines, when above zero, keeps only the newest N minor lines.
 	NewestLines int `json:"newest_lines"`
 	// EOL maps a line to its last supported day.
-	EOL map[version.Line]Date `json:"eol,omitempty"`
+	EOL map[version.Line]calendar.Date `json:"eol,omitempty"`
 }
 
 // BaseEOL says how base images are judged against their end of life.
@@ -223,18 +224,6 @@ type Attestations struct {
 	Sign Signing `json:"sign"`
 }
 
-// Date is a calendar day, as written in EOL entries (YYYY-MM-DD).
-type Date struct{ time.Time }
-
-// DateLayout is how dates are written in policies and on the command line.
-const DateLayout = "2006-01-02"
-
-// MarshalText renders YYYY-MM-DD.
-func (d Date) MarshalText() ([]byte, error) { return []byte(d.Format(DateLayout)), nil }
-
-// String renders YYYY-MM-DD.
-func (d Date) String() string { return d.Format(DateLayout) }
-
 // IsImmutable reports whether tags of role r are immutable in this policy.
 func (p *Policy) IsImmutable(r Role) bool { return hasRole(p.Tags.Immutable, r) }
 
@@ -259,7 +248,7 @@ func (a Attestations) Any() bool { return a.SBOM != SBOMNone || a.Provenance }
 func (a Attestations) Signed() bool { return a.Sign == SignKey || a.Sign == SignKeyless }
 
 // EOLOf returns the EOL date of a line and whether one is set.
-func (s Support) EOLOf(l version.Line) (Date, bool) {
+func (s Support) EOLOf(l version.Line) (calendar.Date, bool) {
 	d, ok := s.EOL[l]
 	return d, ok
 }

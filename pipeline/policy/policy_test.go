@@ -124,7 +124,7 @@ attestations:
 	if d, ok := p.Support.EOLOf(version.Line{Major: 1, Minor: 5}); !ok || d.String() != "2027-06-30" {
 		t.Errorf("eol 1.5 = %v %v", d, ok)
 	}
-	if !p.Support.Constraint.Check(version.MustParse("1.4.0").Semver()) || p.Support.Constraint.Check(version.MustParse("1.3.9").Semver()) {
+	if !p.Support.Constraint.Check(mustVersion(t, "1.4.0").Semver()) || p.Support.Constraint.Check(mustVersion(t, "1.3.9").Semver()) {
 		t.Errorf("constraint not applied")
 	}
 	if p.Refresh.Strategy != StrategyRebase || p.Refresh.SkipUnchanged || p.Refresh.Watch != WatchAll || p.Refresh.Packages != PackagesSecurity || p.Attestations.SBOM != SBOMCycloneDX || p.Attestations.Provenance {
@@ -330,6 +330,15 @@ func TestYAMLTagsRefused(t *testing.T) {
 	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "p.yaml:2:") || !strings.Contains(err.Error(), "YAML tag") {
 		t.Errorf("err = %v, want the tag refused at line 2", err)
 	}
+}
+
+func mustVersion(t *testing.T, s string) version.Version {
+	t.Helper()
+	v, err := version.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // A list with an item that is not a string still has its other items

@@ -5,23 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/internal/strictyaml"
 	"github.com/patchline/patchline/pipeline/tagname"
 )
-
-// ParseDate parses a YYYY-MM-DD day.
-func ParseDate(s string) (Date, error) {
-	t, err := time.Parse(DateLayout, s)
-	if err != nil {
-		return Date{}, fmt.Errorf("%s is not a date; write it as YYYY-MM-DD, e.g. 2026-02-04", safetext.Quote(s))
-	}
-	return Date{t}, nil
-}
 
 // rule says which placeholders a role's template must and must not use.
 type rule struct {

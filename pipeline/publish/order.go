@@ -8,27 +8,21 @@ import (
 	"github.com/patchline/patchline/pipeline/version"
 )
 
-// Newer reports whether image a (its index annotations and digest) is a
-// newer build than image b, by the one rule every run applies, so that two
-// runs writing the same floating tag agree on which image keeps it:
-//
-//  1. the higher release version (an image that records none is oldest);
-//  2. for the same version, the later build time (build.AnnotationBuilt):
-//     a refresh of 0.3.1 is newer than the release build of 0.3.1, and an
-//     image that records no build time is older than one that does;
-//  3. when neither tells, the higher digest, an arbitrary but shared
-//     choice between two builds made at the same moment.
-func Newer(a map[string]string, aDigest string, b map[string]string, bDigest string) bool {
-	return orderOf(a, aDigest).newer(orderOf(b, bDigest))
-}
-
-// CompareBuilds orders two images by rules 1 and 2 of Newer: +1 when a is
-// newer, -1 when b is, 0 when they do not tell.
+// CompareBuilds orders two images by rules 1 and 2 of order.newer: +1
+// when a is newer, -1 when b is, 0 when they do not tell.
 func CompareBuilds(a, b map[string]string) int {
 	return orderOf(a, "").compare(orderOf(b, ""))
 }
 
-// order is what Newer knows of an image, read from its annotations once.
+// Newer reports whether the image with index annotations a and digest
+// aDigest is a newer build than the one with b and bDigest, by the order
+// every run applies (see order.newer).
+func Newer(a map[string]string, aDigest string, b map[string]string, bDigest string) bool {
+	return orderOf(a, aDigest).newer(orderOf(b, bDigest))
+}
+
+// order is what the build order knows of an image (its index annotations
+// and digest), read from its annotations once.
 type order struct {
 	version  version.Version // zero when the image records none
 	built    time.Time
@@ -45,7 +39,7 @@ func orderOf(ann map[string]string, digest string) order {
 	return o
 }
 
-// compare applies rules 1 and 2 of Newer.
+// compare applies rules 1 and 2 of newer.
 func (a order) compare(b order) int {
 	switch {
 	case !a.version.IsZero() && b.version.IsZero():
@@ -68,7 +62,16 @@ func (a order) compare(b order) int {
 	return 0
 }
 
-// newer applies Newer's three rules.
+// newer reports whether image a is a newer build than image b, by the one
+// rule every run applies, so that two runs writing the same floating tag
+// agree on which image keeps it:
+//
+//  1. the higher release version (an image that records none is oldest);
+//  2. for the same version, the later build time (build.AnnotationBuilt):
+//     a refresh of 0.3.1 is newer than the release build of 0.3.1, and an
+//     image that records no build time is older than one that does;
+//  3. when neither tells, the higher digest, an arbitrary but shared
+//     choice between two builds made at the same moment.
 func (a order) newer(b order) bool {
 	if c := a.compare(b); c != 0 {
 		return c > 0

@@ -38,10 +38,11 @@ func TestNewer(t *testing.T) {
 			if got := CompareBuilds(tt.b, tt.a); got != -tt.want {
 				t.Errorf("CompareBuilds reversed = %d, want %d", got, -tt.want)
 			}
-			// Newer is a strict order both runs agree on: exactly one of
+			// newer is a strict order both runs agree on: exactly one of
 			// two different images is newer.
-			if Newer(tt.a, "sha256:a", tt.b, "sha256:b") == Newer(tt.b, "sha256:b", tt.a, "sha256:a") {
-				t.Errorf("Newer does not decide between the two")
+			a, b := orderOf(tt.a, "sha256:a"), orderOf(tt.b, "sha256:b")
+			if a.newer(b) == b.newer(a) {
+				t.Errorf("newer does not decide between the two")
 			}
 		})
 	}

@@ -33,12 +33,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/patchline/patchline/pipeline/internal/wait"
 	"github.com/patchline/patchline/pipeline/plan"
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/registry"
@@ -55,7 +55,8 @@ const maxSettleRounds = 4
 
 var (
 	// ErrImmutable is returned when an immutable tag already holds other
-	// content. Nothing is written when it is returned.
+	// content: by Publish, and by a release that finds its exact tag on a
+	// build of another revision. Nothing is written when it is returned.
 	ErrImmutable = errors.New("immutable tag already exists with other content")
 	// ErrLostRace is wrapped by a *RaceError: another run wrote an
 	// immutable tag of this plan with its own image at the same time.
@@ -93,7 +94,7 @@ type Request struct {
 	// AllowOlder lets floating tags move to an image whose version is older
 	// than the one they point at now (rollback). Without it, a floating tag
 	// that already points at a newer build is left alone, so two runs at
-	// once cannot move a tag backwards (see Newer).
+	// once cannot move a tag backwards (see order.newer).
 	AllowOlder bool
 	// Settle is the longest pause before written tags are read back; each
 	// pause is drawn between half of it and all of it. Zero means
@@ -177,7 +178,7 @@ type publisher struct {
 	req    Request
 	digest string
 	ours   map[string]string // the index's annotations
-	self   order             // what Newer knows of the index, read once
+	self   order             // the index's build order, read once
 	states []*repoState
 }
 
@@ -423,7 +424,7 @@ func (p *publisher) floating(ctx context.Context) error {
 }
 
 // keep reports whether a floating tag that holds another image stays
-// there: see Newer. A release also leaves a tag that holds another build of
+// there: see order.newer. A release also leaves a tag that holds another build of
 // the same version it cannot order (images from before build times were
 // recorded); a refresh replaces it, since a refresh publishes the line's
 // newest build.
@@ -453,15 +454,7 @@ func (p *publisher) pause(ctx context.Context, from float64) error {
 	case s == 0:
 		s = DefaultSettle
 	}
-	lo := time.Duration(float64(s) * from)
-	t := time.NewTimer(lo + time.Duration(rand.Int64N(int64(s-lo)+1)))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return wait.Between(ctx, time.Duration(float64(s)*from), s)
 }
 
 // currentDigest returns the digest a reference points at, or "" when the

@@ -203,15 +203,7 @@ func (l *benchLine) rebase(b *testing.B, c *registry.Client, repo string, now ti
 func (l *benchLine) rebuild(reproducible bool) opFunc {
 	return func(b *testing.B, c *registry.Client, repo string, now time.Time) {
 		ctx := context.Background()
-		ref, err := c.ParseReference(l.baseSrv.Ref("base@" + digestOf(b, l.newBase).String()))
-		if err != nil {
-			b.Fatal(err)
-		}
-		opts, err := c.RemoteOptions(ctx, ref.Context().Name(), false)
-		if err != nil {
-			b.Fatal(err)
-		}
-		base, err := remote.Index(ref, opts...)
+		base, err := c.Index(ctx, l.baseSrv.Ref("base@"+digestOf(b, l.newBase).String()))
 		if err != nil {
 			b.Fatal(err)
 		}

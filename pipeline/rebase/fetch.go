@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/registry"
@@ -67,13 +67,7 @@ func Fetch(ctx context.Context, c *registry.Client, req FetchRequest) (Input, er
 	if err != nil {
 		return Input{}, err
 	}
-	opts := remoteOptions{ctx: ctx, c: c, byRepo: map[string][]remote.Option{}}
-
-	appOpts, err := opts.get(appRef.Context())
-	if err != nil {
-		return Input{}, err
-	}
-	idx, err := remote.Index(appRef, appOpts...)
+	idx, err := c.Index(ctx, appRef.Name())
 	if err != nil {
 		return Input{}, fmt.Errorf("reading the published index %s: %w", appRef, err)
 	}
@@ -82,15 +76,11 @@ func Fetch(ctx context.Context, c *registry.Client, req FetchRequest) (Input, er
 		return Input{}, fmt.Errorf("reading the published index %s: %w", appRef, err)
 	}
 
-	newOpts, err := opts.get(newRef.Context())
-	if err != nil {
-		return Input{}, err
-	}
-	nb, err := remote.Get(newRef, newOpts...)
+	nbImage, nbIndex, err := c.Read(ctx, newRef.Name())
 	if err != nil {
 		return Input{}, fmt.Errorf("reading the new base %s: %w", newRef, err)
 	}
-	newBase, err := newBaseSourceOf(newRef, nb)
+	newBase, err := newBaseSourceOf(newRef, nbImage, nbIndex)
 	if err != nil {
 		return Input{}, fmt.Errorf("reading the new base %s: %w", newRef, err)
 	}
@@ -98,7 +88,7 @@ func Fetch(ctx context.Context, c *registry.Client, req FetchRequest) (Input, er
 	cache := &cachedIndex{parent: idx, images: map[v1.Hash]v1.Image{}}
 	in := Input{
 		Index:            cache,
-		IndexAnnotations: map[string]string{build.AnnotationBaseDigest: nb.Digest.String()},
+		IndexAnnotations: map[string]string{build.AnnotationBaseDigest: newRef.DigestStr()},
 	}
 	olds := map[v1.Hash]v1.Image{}
 	for i, d := range im.Manifests {
@@ -143,7 +133,7 @@ func Fetch(ctx context.Context, c *registry.Client, req FetchRequest) (Input, er
 		if err != nil {
 			return Input{}, fmt.Errorf("%s: %w", p, err)
 		}
-		old, err := fetchOldBase(&opts, repo, recorded, p)
+		old, err := fetchOldBase(ctx, c, repo, recorded, p)
 		if err != nil {
 			return Input{}, err
 		}
@@ -166,26 +156,6 @@ func pinned(c *registry.Client, field, ref string) (name.Digest, error) {
 	return d, nil
 }
 
-// remoteOptions hands out the client's remote options once per repository,
-// so each repository's /v2/ ping and token exchange happen once per Fetch.
-type remoteOptions struct {
-	ctx    context.Context
-	c      *registry.Client
-	byRepo map[string][]remote.Option
-}
-
-func (o *remoteOptions) get(repo name.Repository) ([]remote.Option, error) {
-	if opts, ok := o.byRepo[repo.Name()]; ok {
-		return opts, nil
-	}
-	opts, err := o.c.RemoteOptions(o.ctx, repo.Name(), false)
-	if err != nil {
-		return nil, err
-	}
-	o.byRepo[repo.Name()] = opts
-	return opts, nil
-}
-
 // newBaseSource picks a platform's image out of the new base.
 type newBaseSource struct {
 	ref    name.Reference
@@ -194,28 +164,24 @@ type newBaseSource struct {
 	single v1.Image
 }
 
-func newBaseSourceOf(ref name.Reference, d *remote.Descriptor) (*newBaseSource, error) {
+func newBaseSourceOf(ref name.Reference, img v1.Image, idx v1.ImageIndex) (*newBaseSource, error) {
 	s := &newBaseSource{ref: ref}
-	switch {
-	case d.MediaType.IsIndex():
-		idx, err := d.ImageIndex()
+	if idx == nil {
+		mt, err := img.MediaType()
 		if err != nil {
 			return nil, err
 		}
-		im, err := idx.IndexManifest()
-		if err != nil {
-			return nil, err
-		}
-		s.index, s.im = idx, im
-	case d.MediaType.IsImage():
-		img, err := d.Image()
-		if err != nil {
-			return nil, err
+		if !mt.IsImage() {
+			return nil, fmt.Errorf("%w: it is a %s, neither an index nor an image", ErrUnsupported, mt)
 		}
 		s.single = img
-	default:
-		return nil, fmt.Errorf("%w: it is a %s, neither an index nor an image", ErrUnsupported, d.MediaType)
+		return s, nil
 	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, err
+	}
+	s.index, s.im = idx, im
 	return s, nil
 }
 
@@ -267,23 +233,25 @@ func oldBaseRepository(c *registry.Client, req FetchRequest, manifest, index map
 
 // fetchOldBase reads the recorded old base of platform p: one manifest GET
 // by digest, its config later and only if Rebase reads it.
-func fetchOldBase(opts *remoteOptions, repo name.Repository, recorded v1.Hash, p v1.Platform) (v1.Image, error) {
-	ro, err := opts.get(repo)
-	if err != nil {
-		return nil, err
-	}
+func fetchOldBase(ctx context.Context, c *registry.Client, repo name.Repository, recorded v1.Hash, p v1.Platform) (v1.Image, error) {
 	ref := repo.Digest(recorded.String())
-	d, err := remote.Get(ref, ro...)
+	img, idx, err := c.Read(ctx, ref.Name())
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the recorded old base %s: %w", p, ref, err)
 	}
-	if !d.MediaType.IsImage() {
+	var read interface {
+		MediaType() (types.MediaType, error)
+	} = idx
+	if idx == nil {
+		read = img
+	}
+	mt, err := read.MediaType()
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the recorded old base %s: %w", p, ref, err)
+	}
+	if !mt.IsImage() {
 		return nil, fmt.Errorf("%s: %w: the image records %s as its base, which is a %s; a platform manifest must record its platform's base image (the index records the base's index)",
-			p, ErrBaseMismatch, recorded, d.MediaType)
-	}
-	img, err := d.Image()
-	if err != nil {
-		return nil, fmt.Errorf("%s: reading the recorded old base %s: %w", p, ref, err)
+			p, ErrBaseMismatch, recorded, mt)
 	}
 	return img, nil
 }

@@ -5,34 +5,10 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/patchline/patchline/pipeline/build"
+	"github.com/patchline/patchline/pipeline/platform"
 )
-
-// samePlatform reports whether two platforms name the same kind of machine.
-// OS and architecture must be equal. The variant is compared when both give
-// one, after arm64's "v8" (the only arm64 variant in use, which some
-// indexes spell out and some configs leave out) is read as no variant; an
-// image config often omits the variant its index entry states. The OS
-// version (Windows builds) is compared when both give one.
-func samePlatform(a, b v1.Platform) bool {
-	if a.OS != b.OS || a.Architecture != b.Architecture {
-		return false
-	}
-	va, vb := normVariant(a), normVariant(b)
-	if va != "" && vb != "" && va != vb {
-		return false
-	}
-	if a.OSVersion != "" && b.OSVersion != "" && a.OSVersion != b.OSVersion {
-		return false
-	}
-	return true
-}
-
-func normVariant(p v1.Platform) string {
-	if p.Architecture == "arm64" && p.Variant == "v8" {
-		return ""
-	}
-	return p.Variant
-}
 
 // configPlatform is the platform an image config says it is for.
 func configPlatform(cf *v1.ConfigFile) v1.Platform {
@@ -75,4 +51,9 @@ func platformEntry(i int, d v1.Descriptor) (v1.Platform, error) {
 		return v1.Platform{}, fmt.Errorf("%w: index entry %d (%s) has no platform, so no base can be matched to it", ErrUnsupported, i, d.Digest)
 	}
 	return *d.Platform, nil
+}
+
+// samePlatform is platform.Same for go-containerregistry's platforms.
+func samePlatform(a, b v1.Platform) bool {
+	return platform.Same(build.PlatformOf(a), build.PlatformOf(b))
 }

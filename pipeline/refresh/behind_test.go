@@ -82,7 +82,7 @@ func TestTagsLeftBehindAreFinishedWithoutABuild(t *testing.T) {
 // datedTag picks the dated tag out of a contract's refresh tags.
 func datedTag(tags []string, date string) string {
 	for _, t := range tags {
-		if strings.Contains(t, date) {
+		if strings.Contains(t, date) && !strings.HasPrefix(t, "sha256-") {
 			return t
 		}
 	}

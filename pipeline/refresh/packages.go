@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/patchline/patchline/pipeline/ospkg"
 	"github.com/patchline/patchline/pipeline/policy"
@@ -70,23 +69,18 @@ func checkPackages(ctx context.Context, req Request, lr *LineReport, m *registry
 		return fmt.Errorf("%w; run the refresh through `dagger call`, or set refresh.packages: ignore", ErrNoPackageChecker)
 	}
 	repo := req.Inputs.Repositories[0]
-	opts, err := req.Inputs.Registry.RemoteOptions(ctx, repo, false)
-	if err != nil {
-		return err
-	}
 	lr.Packages = nil
 	for _, d := range m.Manifests {
 		if d.Platform == nil || d.Platform.OS == "unknown" {
 			continue
 		}
 		ref := repo + "@" + d.Digest.String()
-		r, err := req.Inputs.Registry.ParseReference(ref)
+		img, _, err := req.Inputs.Registry.Read(ctx, ref)
 		if err != nil {
 			return err
 		}
-		img, err := remote.Image(r, opts...)
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", ref, err)
+		if img == nil {
+			return fmt.Errorf("%s, listed as the %s image of %s, is an index, not an image", ref, d.Platform, repo)
 		}
 		probe, runs, err := req.Packages.CheckPackages(ctx, PackageImage{Ref: ref, Platform: *d.Platform, Image: img})
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/patchline/patchline/pipeline/dockerfile"
 	"github.com/patchline/patchline/pipeline/rebase"
 	"github.com/patchline/patchline/pipeline/release"
+	"github.com/patchline/patchline/pipeline/reponame"
 	"github.com/patchline/patchline/pipeline/watch"
 )
 
@@ -39,7 +40,7 @@ func rebaseLine(ctx context.Context, in release.Inputs, res *release.Resolver, b
 	}
 	reg := in.Registry
 	image := in.Repositories[0] + "@" + lr.Published
-	fin, err := rebase.Fetch(ctx, reg, rebase.FetchRequest{Image: image, NewBase: nameOnly(lr.Base.Name) + "@" + current})
+	fin, err := rebase.Fetch(ctx, reg, rebase.FetchRequest{Image: image, NewBase: reponame.Of(lr.Base.Name) + "@" + current})
 	if err != nil {
 		return nil, err
 	}
@@ -111,18 +112,4 @@ func rebasedInputs(rec watch.Record, final, current string) []watch.Input {
 		out = append(out, in)
 	}
 	return out
-}
-
-// nameOnly drops the tag of a reference such as
-// docker.io/library/debian:bookworm-slim.
-func nameOnly(ref string) string {
-	for i := len(ref) - 1; i >= 0; i-- {
-		switch ref[i] {
-		case ':':
-			return ref[:i]
-		case '/':
-			return ref
-		}
-	}
-	return ref
 }

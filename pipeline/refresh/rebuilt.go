@@ -5,10 +5,10 @@ import (
 	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/build"
+	"github.com/patchline/patchline/pipeline/calendar"
 	"github.com/patchline/patchline/pipeline/dockerfile"
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/release"
@@ -42,7 +42,7 @@ func withRefreshArg(ctx context.Context, in release.Inputs, lr *LineReport) (rel
 		}
 		return in, nil
 	}
-	value := refreshValue(in.Date.UTC().Format(policy.DateLayout), lr.Packages)
+	value := refreshValue(in.Date.UTC().Format(calendar.Layout), lr.Packages)
 	in.BuildArgs = append(append([]build.Arg(nil), in.BuildArgs...), build.Arg{Name: RefreshArg, Value: value})
 	return in, nil
 }
@@ -109,12 +109,8 @@ func packagesUnchanged(ctx context.Context, in release.Inputs, lr *LineReport, p
 // them there, else from the index's own attestations.
 func publishedSBOMs(ctx context.Context, in release.Inputs, lr *LineReport, format attest.Format) (func(v1.Hash) (attest.SBOM, bool, error), error) {
 	repo := in.Repositories[0]
-	opts, err := in.Registry.RemoteOptions(ctx, repo, false)
-	if err != nil {
-		return nil, err
-	}
 	if in.Policy.Attestations.Has(policy.LayoutReferrers) {
-		refs, err := attest.NewReferrers(attest.WithRemoteOptions(opts...))
+		refs, err := attest.NewReferrers(in.Registry)
 		if err != nil {
 			return nil, err
 		}
@@ -124,13 +120,9 @@ func publishedSBOMs(ctx context.Context, in release.Inputs, lr *LineReport, form
 		}
 		return func(d v1.Hash) (attest.SBOM, bool, error) { return refs.SBOM(ctx, r, d, format) }, nil
 	}
-	ref, err := in.Registry.ParseReference(repo + "@" + lr.Published)
+	idx, err := in.Registry.Index(ctx, repo+"@"+lr.Published)
 	if err != nil {
 		return nil, err
-	}
-	idx, err := remote.Index(ref, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", ref, err)
 	}
 	atts, err := attest.ReadIndexAttestations(idx)
 	if err != nil {

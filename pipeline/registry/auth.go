@@ -193,8 +193,9 @@ const maxErrorBody = 256 << 10
 // redactingTransport takes every form of every password out of the bodies
 // of error responses (status 400 and up) before anything above reads
 // them. The client's own errors are redacted again where they are made;
-// this covers the calls it does not wrap, those made with RemoteOptions,
-// whose errors go-containerregistry builds from the body.
+// this covers what go-containerregistry reads later on its own (the
+// config and layers of an image from Read), whose errors it builds from
+// the body.
 type redactingTransport struct {
 	inner http.RoundTripper
 	creds credentials

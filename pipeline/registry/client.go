@@ -27,7 +27,6 @@ type Client struct {
 	pageSize  int
 	jobs      int
 	transport *transportCache
-	referrers *hostFlags // registry host -> has the referrers API
 }
 
 // New returns a Client. With no options it reaches every registry
@@ -41,23 +40,23 @@ func New(opts ...Option) (*Client, error) {
 	// out of error bodies, hold each attempt to its deadline and the
 	// redirect limit, retry, name the client. transportCache adds
 	// auth on top, per repository.
-	var rt http.RoundTripper = &countingTransport{inner: o.transport, counter: o.counter}
+	counter := &Counter{}
+	var rt http.RoundTripper = &countingTransport{inner: o.transport, counter: counter}
 	if len(o.creds) > 0 {
 		rt = &redactingTransport{inner: rt, creds: o.creds}
 	}
 	rt = &guardTransport{inner: rt, timeouts: o.timeouts}
 	rt = &retryTransport{inner: rt, policy: o.retry, sleep: o.sleep, now: o.now}
-	rt = transport.NewUserAgent(rt, o.userAgent)
+	rt = transport.NewUserAgent(rt, userAgent)
 	c := &Client{
-		creds:     o.creds,
-		insecure:  o.insecure,
-		retry:     o.retry,
-		timeouts:  o.timeouts,
-		sleep:     o.sleep,
-		counter:   o.counter,
-		pageSize:  o.pageSize,
-		jobs:      o.jobs,
-		referrers: &hostFlags{m: map[string]bool{}},
+		creds:    o.creds,
+		insecure: o.insecure,
+		retry:    o.retry,
+		timeouts: o.timeouts,
+		sleep:    o.sleep,
+		counter:  counter,
+		pageSize: o.pageSize,
+		jobs:     o.jobs,
 	}
 	c.transport = newTransportCache(rt, c.creds)
 	return c, nil

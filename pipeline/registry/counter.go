@@ -6,9 +6,8 @@ import (
 	"sync/atomic"
 )
 
-// Counter counts HTTP requests by Kind. It is safe for concurrent use, and
-// one Counter may be shared by several clients (WithCounter) so a run can
-// report its total.
+// Counter counts HTTP requests by Kind. It is safe for concurrent use; a
+// client keeps one (Client.Counter) so a run can report its total.
 //
 // It counts what is handed to the network: every retry is a request, a
 // request that failed to connect is a request. One thing escapes it: when a

@@ -39,7 +39,7 @@ func TestClientAndServerCountAlike(t *testing.T) {
 		if _, err := c.Inspect(ctx, srv.Ref("app:latest")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.ReferrersSupported(ctx, srv.Ref("app")); err != nil {
+		if _, _, err := c.Referrers(ctx, srv.Ref("app@"+m.Digest.String())); err != nil {
 			t.Fatal(err)
 		}
 

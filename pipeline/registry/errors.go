@@ -29,6 +29,8 @@ var (
 	ErrTimeout = errors.New("timed out")
 	// ErrBadResponse is wrapped when the registry answered with something the client cannot use.
 	ErrBadResponse = errors.New("unusable registry response")
+	// ErrTooLarge is wrapped by Blob when a blob is longer than the caller allows.
+	ErrTooLarge = errors.New("blob too large")
 )
 
 // Error is what every Client method returns on failure: the operation, the

@@ -257,7 +257,7 @@ func (e *timeoutError) Error() string {
 }
 
 // Is makes every timeout match ErrTimeout, also where it reaches the
-// caller through a call the client does not wrap (RemoteOptions).
+// caller through content read later (Read).
 func (e *timeoutError) Is(target error) bool { return target == ErrTimeout }
 
 // Timeout marks an attempt's timeout as one that may pass.

@@ -45,15 +45,6 @@ func (k Kind) String() string {
 	return kindNames[k]
 }
 
-// Kinds lists every kind in report order.
-func Kinds() []Kind {
-	ks := make([]Kind, numKinds)
-	for i := range ks {
-		ks[i] = Kind(i)
-	}
-	return ks
-}
-
 // KindOf classifies a request by its method and URL path. The client's
 // Counter and the test registries' counters both use it, so their counts can
 // be compared kind by kind.

@@ -61,6 +61,16 @@ func parseManifest(d Descriptor, raw []byte) (*Manifest, error) {
 	return m, nil
 }
 
+// ManifestOf is the Manifest of bytes about to be written with Tag or Put:
+// raw, of media type mt, to be named ref.
+func ManifestOf(ref string, raw []byte, mt types.MediaType) (*Manifest, error) {
+	h, size, err := v1.SHA256(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	return parseManifest(Descriptor{Ref: ref, Digest: h, MediaType: mt, Size: size}, raw)
+}
+
 // manifestOf builds the Manifest of a local image or index, as it will be
 // pushed.
 func manifestOf(ref string, t interface {
@@ -75,11 +85,7 @@ func manifestOf(ref string, t interface {
 	if err != nil {
 		return nil, err
 	}
-	h, size, err := v1.SHA256(bytes.NewReader(raw))
-	if err != nil {
-		return nil, err
-	}
-	return parseManifest(Descriptor{Ref: ref, Digest: h, MediaType: mt, Size: size}, raw)
+	return ManifestOf(ref, raw, mt)
 }
 
 // taggable hands a Manifest's bytes to go-containerregistry for a manifest

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/patchline/patchline/pipeline/internal/safetext"
+	"github.com/patchline/patchline/pipeline/internal/wait"
 )
 
 // Option configures a Client.
@@ -24,14 +25,14 @@ type options struct {
 	timeouts  Timeouts
 	sleep     SleepFunc
 	now       func() time.Time
-	counter   *Counter
-	userAgent string
 	pageSize  int
 	jobs      int
 }
 
 const (
-	defaultUserAgent = "patchline"
+	// userAgent starts the User-Agent header; go-containerregistry
+	// appends its own.
+	userAgent = "patchline"
 	// defaultPageSize is ggcr's too: ECR refuses n > 1000.
 	defaultPageSize = 1000
 	defaultJobs     = 4
@@ -44,9 +45,8 @@ func makeOptions(opts ...Option) (*options, error) {
 		transport: remote.DefaultTransport,
 		retry:     DefaultRetryPolicy(),
 		timeouts:  DefaultTimeouts(),
-		sleep:     sleepContext,
+		sleep:     wait.For,
 		now:       time.Now,
-		userAgent: defaultUserAgent,
 		pageSize:  defaultPageSize,
 		jobs:      defaultJobs,
 	}
@@ -54,9 +54,6 @@ func makeOptions(opts ...Option) (*options, error) {
 		if err := opt(o); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidOption, err)
 		}
-	}
-	if o.counter == nil {
-		o.counter = &Counter{}
 	}
 	return o, nil
 }
@@ -183,72 +180,6 @@ func WithSleep(sleep SleepFunc) Option {
 			return errors.New("nil sleep function")
 		}
 		o.sleep = sleep
-		return nil
-	}
-}
-
-// WithClock sets the clock used to turn a Retry-After HTTP-date into a wait.
-// It is read for nothing else.
-//
-// The default is time.Now.
-func WithClock(now func() time.Time) Option {
-	return func(o *options) error {
-		if now == nil {
-			return errors.New("nil clock")
-		}
-		o.now = now
-		return nil
-	}
-}
-
-// WithCounter makes the client count its requests in c, which may be shared
-// with other clients.
-//
-// The default is a Counter of the client's own (Client.Counter).
-func WithCounter(c *Counter) Option {
-	return func(o *options) error {
-		if c == nil {
-			return errors.New("nil counter")
-		}
-		o.counter = c
-		return nil
-	}
-}
-
-// WithUserAgent sets the product that starts the User-Agent header;
-// go-containerregistry appends its own.
-//
-// The default is "patchline".
-func WithUserAgent(ua string) Option {
-	return func(o *options) error {
-		o.userAgent = ua
-		return nil
-	}
-}
-
-// WithPageSize sets how many tags Tags asks for per request (the n
-// parameter); 0 leaves n out and takes the registry's default page.
-//
-// The default is 1000, the most ECR accepts.
-func WithPageSize(n int) Option {
-	return func(o *options) error {
-		if n < 0 {
-			return fmt.Errorf("page size %d is negative", n)
-		}
-		o.pageSize = n
-		return nil
-	}
-}
-
-// WithJobs sets how many blobs and child manifests a push uploads at once.
-//
-// The default is 4.
-func WithJobs(n int) Option {
-	return func(o *options) error {
-		if n < 1 {
-			return fmt.Errorf("jobs %d is below 1", n)
-		}
-		o.jobs = n
 		return nil
 	}
 }

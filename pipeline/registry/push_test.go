@@ -6,6 +6,11 @@ import (
 	"fmt"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/registry"
 )
@@ -132,4 +137,38 @@ func TestTagRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A Pusher remembers what it pushed: two images that share a layer check
+// it with one HEAD, where two calls of Client.Push check it twice.
+func TestPusherChecksASharedBlobOnce(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, srv *regtest.Server) {
+		ctx := context.Background()
+		shared := static.NewLayer([]byte("shared layer"), types.OCILayer)
+		image := func(own string) v1.Image {
+			img, err := mutate.AppendLayers(empty.Image, shared, static.NewLayer([]byte(own), types.OCILayer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return mutate.MediaType(mutate.ConfigMediaType(img, types.OCIConfigJSON), types.OCIManifestSchema1)
+		}
+		heads := func(push func(ref string, img v1.Image) error, repo string) int64 {
+			srv.ResetCounts()
+			for i, own := range []string{"a", "b"} {
+				if err := push(srv.Ref(fmt.Sprintf("%s:%d", repo, i)), image(repo+own)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return srv.Counts().HeadBlob
+		}
+		c, _ := newClient(t)
+		p := c.NewPusher()
+		viaPusher := heads(func(ref string, img v1.Image) error { _, err := p.Push(ctx, ref, img); return err }, "one")
+		viaClient := heads(func(ref string, img v1.Image) error { _, err := c.Push(ctx, ref, img); return err }, "two")
+		// Each image: its config, the shared layer, its own layer.
+		if viaClient != 6 || viaPusher != 5 {
+			t.Errorf("HEAD blob: %d through a Pusher, %d through Client.Push; want 5 and 6", viaPusher, viaClient)
+		}
+		checkComplete(t, srv, srv.Ref("one:1"))
+	})
 }

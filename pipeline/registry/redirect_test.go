@@ -44,7 +44,7 @@ func TestRedirectLoopIsBounded(t *testing.T) {
 			return err
 		}},
 		{"referrers", regtest.OfKind(registry.KindReferrers), func(ctx context.Context, c *registry.Client, srv *regtest.Server) error {
-			_, err := c.ReferrersSupported(ctx, srv.Ref("app"))
+			_, _, err := c.Referrers(ctx, srv.Ref("app@"+seededManifest(t, srv).Digest.String()))
 			return err
 		}},
 	} {
@@ -87,8 +87,10 @@ func TestHostileNamesRefusedBeforeAnyRequest(t *testing.T) {
 		terr := c.Tag(ctx, repo, "latest", m)
 		_, rerr := c.Resolve(ctx, repo+":1")
 		_, lerr := c.Tags(ctx, repo)
-		_, oerr := c.RemoteOptions(ctx, repo, true)
-		for _, err := range []error{perr, terr, rerr, lerr, oerr} {
+		_, _, oerr := c.Read(ctx, repo+":1")
+		werr := c.Put(ctx, repo+"@"+m.Digest.String(), m)
+		_, _, ferr := c.Referrers(ctx, repo+"@"+m.Digest.String())
+		for _, err := range []error{perr, terr, rerr, lerr, oerr, werr, ferr} {
 			if !errors.Is(err, registry.ErrInvalidReference) {
 				t.Errorf("%s: err = %v, want ErrInvalidReference", repo, err)
 			}

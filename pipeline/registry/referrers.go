@@ -3,115 +3,81 @@ package registry
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
-	"sync"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
-// emptyDigest is the digest of "{}", the OCI empty descriptor. Any well-formed
-// digest serves for the probe: a registry with the referrers API answers 200
-// and an empty index for a subject it does not know.
-const emptyDigest = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+// maxReferrers bounds the referrers index read from a registry.
+const maxReferrers = 16 << 20
 
-// ReferrersSupported reports whether repo's registry serves the OCI 1.1
-// referrers API (GET /v2/<name>/referrers/<digest> answers 200 with an
-// index). Where it does not (GHCR, CNCF Distribution), attestations attached
-// as referrers must also be listed in the sha256-<hex> fallback tag.
+// Referrers lists the manifests that refer to subject ("ghcr.io/o/a@sha256:…")
+// through the OCI 1.1 referrers API, with one GET of
+// /v2/<name>/referrers/<digest>, and says whether the registry has that
+// API. This is the one place patchline tells the two kinds of registry
+// apart.
 //
-// The answer is a property of the registry and is kept for the client's
-// lifetime: one GET per registry host. Ask about a repository that exists:
-// go-containerregistry's registry answers 404 NAME_UNKNOWN for an unknown
-// one even though it has the API, and that answer wraps ErrNotFound rather
-// than being taken for "no".
-func (c *Client) ReferrersSupported(ctx context.Context, repo string) (bool, error) {
-	const op = "probing the referrers API of"
-	r, err := c.ParseRepository(repo)
+// A registry has the API when it answers 200 with an image index (by its
+// Content-Type, or by the index's own mediaType). One without it (GHCR,
+// CNCF Distribution) answers 404, 400, 405 or 406, or 200 with something
+// else; api is then false and the list empty: such registries keep a
+// subject's referrers in the sha256-<hex> fallback tag, which package
+// attest reads and writes. Any other answer is an error.
+//
+// Descriptors are as the registry lists them; some (go-containerregistry's
+// test registry) give the config media type as artifactType.
+func (c *Client) Referrers(ctx context.Context, subject string) (manifests []v1.Descriptor, api bool, err error) {
+	const op = "listing the referrers of"
+	r, err := c.ParseReference(subject)
 	if err != nil {
-		return false, c.fail(op, repo, nil, err)
+		return nil, false, c.fail(op, subject, nil, err)
 	}
-	host := r.RegistryStr()
-	if known, ok := c.referrers.get(host); ok {
-		return known, nil
+	d, ok := r.(name.Digest)
+	if !ok {
+		return nil, false, c.failf(op, subject, ErrInvalidReference, "the subject must be named by digest, repository@sha256:…")
 	}
-
 	ctx, call := c.begin(ctx)
-	rt, err := c.transport.get(ctx, r, false)
+	rt, err := c.transport.get(ctx, d.Context(), false)
 	if err != nil {
-		return false, c.fail(op, repo, call, err)
+		return nil, false, c.fail(op, subject, call, err)
 	}
-	u := url.URL{Scheme: r.Scheme(), Host: host, Path: "/v2/" + r.RepositoryStr() + "/referrers/" + emptyDigest}
+	u := url.URL{Scheme: d.Context().Scheme(), Host: d.RegistryStr(), Path: "/v2/" + d.RepositoryStr() + "/referrers/" + d.DigestStr()}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return false, c.fail(op, repo, call, err)
+		return nil, false, c.fail(op, subject, call, err)
 	}
 	req.Header.Set("Accept", string(types.OCIImageIndex))
 	resp, err := (&http.Client{Transport: rt}).Do(req)
 	if err != nil {
-		return false, c.fail(op, repo, call, err)
+		return nil, false, c.fail(op, subject, call, err)
 	}
 	defer resp.Body.Close()
 
-	var supported bool
 	switch resp.StatusCode {
 	case http.StatusOK:
-		var idx struct {
-			MediaType types.MediaType `json:"mediaType"`
-			Manifests json.RawMessage `json:"manifests"`
-		}
-		err := json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(&idx)
-		// A registry without the API may still answer 200 from a catch-all
-		// route; only an index counts.
-		supported = err == nil && (idx.MediaType.IsIndex() || idx.Manifests != nil)
-	case http.StatusNotFound:
-		// go-containerregistry's registry, which has the API, answers 404
-		// NAME_UNKNOWN for a repository it does not know: no answer.
-		if err := transport.CheckError(resp, http.StatusOK); hasCode(err, transport.NameUnknownErrorCode) {
-			return false, c.fail(op, repo, call, err)
-		}
-		supported = false
-	case http.StatusBadRequest, http.StatusMethodNotAllowed, http.StatusNotAcceptable:
-		supported = false
+	case http.StatusNotFound, http.StatusBadRequest, http.StatusMethodNotAllowed, http.StatusNotAcceptable:
+		return nil, false, nil
 	default:
-		return false, c.fail(op, repo, call, transport.CheckError(resp, http.StatusOK))
+		return nil, false, c.fail(op, subject, call, transport.CheckError(resp, http.StatusOK))
 	}
-	c.referrers.set(host, supported)
-	return supported, nil
-}
-
-// hasCode reports whether err is a registry error carrying code.
-func hasCode(err error, code transport.ErrorCode) bool {
-	var terr *transport.Error
-	if !errors.As(err, &terr) {
-		return false
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	var idx v1.IndexManifest
+	err = json.NewDecoder(io.LimitReader(resp.Body, maxReferrers)).Decode(&idx)
+	switch {
+	case types.MediaType(ct) == types.OCIImageIndex && err != nil:
+		return nil, false, c.failf(op, subject, ErrBadResponse, "the referrers index is not JSON: %v", err)
+	case types.MediaType(ct) != types.OCIImageIndex && (err != nil || idx.MediaType != types.OCIImageIndex):
+		// A catch-all route answering 200 is no referrers API.
+		return nil, false, nil
 	}
-	for _, d := range terr.Errors {
-		if d.Code == code {
-			return true
-		}
+	if idx.Manifests == nil {
+		idx.Manifests = []v1.Descriptor{}
 	}
-	return false
-}
-
-// hostFlags remembers one yes/no answer per registry host.
-type hostFlags struct {
-	mu sync.Mutex
-	m  map[string]bool
-}
-
-func (f *hostFlags) get(host string) (v, ok bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	v, ok = f.m[host]
-	return v, ok
-}
-
-func (f *hostFlags) set(host string, v bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.m[host] = v
+	return idx.Manifests, true, nil
 }

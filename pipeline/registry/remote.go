@@ -24,26 +24,3 @@ func (c *Client) remoteOptions(ctx context.Context, rt http.RoundTripper) []remo
 		remote.WithRetryStatusCodes(),
 	}
 }
-
-// RemoteOptions returns options for go-containerregistry's remote package
-// that carry this client's credentials, retry policy and Counter, for code
-// that needs a remote call the client does not wrap (remote.Referrers, a
-// push of a manifest with a subject). write asks for push access to repo.
-//
-// The options carry one wait budget (RetryPolicy.MaxWait): ask for fresh
-// options per operation. remote.Write and friends do not start an
-// interrupted blob upload over, as Client.Push does: run such writes
-// through Do, which does.
-func (c *Client) RemoteOptions(ctx context.Context, repo string, write bool) ([]remote.Option, error) {
-	const op = "connecting to"
-	r, err := c.ParseRepository(repo)
-	if err != nil {
-		return nil, c.fail(op, repo, nil, err)
-	}
-	ctx, call := c.begin(ctx)
-	rt, err := c.transport.get(ctx, r, write)
-	if err != nil {
-		return nil, c.fail(op, repo, call, err)
-	}
-	return c.remoteOptions(ctx, rt), nil
-}

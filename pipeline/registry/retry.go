@@ -84,21 +84,6 @@ func (p RetryPolicy) backoff(attempt int) time.Duration {
 // returns at once.
 type SleepFunc func(ctx context.Context, d time.Duration) error
 
-// sleepContext is the real SleepFunc.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // retryTransport replays requests that failed for a reason that may pass.
 //
 // It replays only what is safe to send twice: GET and HEAD, and PUT of a

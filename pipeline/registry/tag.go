@@ -5,6 +5,7 @@ import (
 	"errors"
 	"regexp"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
@@ -23,7 +24,7 @@ func (c *Client) Tag(ctx context.Context, repo, tag string, m *Manifest) error {
 	const op = "tagging"
 	ref := repo + ":" + tag
 	if m == nil || len(m.Raw) == 0 {
-		return c.fail(op, ref, nil, errors.New("no manifest bytes to tag; use the Manifest from Push or Inspect"))
+		return c.fail(op, ref, nil, errNoBytes)
 	}
 	r, err := c.ParseRepository(repo)
 	if err != nil {
@@ -32,12 +33,37 @@ func (c *Client) Tag(ctx context.Context, repo, tag string, m *Manifest) error {
 	if !tagPattern.MatchString(tag) {
 		return c.failf(op, ref, ErrInvalidReference, "tag %q does not match %s", tag, tagPattern)
 	}
+	return c.put(ctx, op, ref, r.Tag(tag), m)
+}
+
+// Put writes m at ref, a tag or m's own digest, with one manifest PUT of
+// its bytes, as Tag does. Written again at its digest, a manifest is
+// listed again by a registry that dropped it from a referrers list.
+func (c *Client) Put(ctx context.Context, ref string, m *Manifest) error {
+	const op = "writing"
+	if m == nil || len(m.Raw) == 0 {
+		return c.fail(op, ref, nil, errNoBytes)
+	}
+	r, err := c.ParseReference(ref)
+	if err != nil {
+		return c.fail(op, ref, nil, err)
+	}
+	if d, ok := r.(name.Digest); ok && d.DigestStr() != m.Digest.String() {
+		return c.failf(op, ref, ErrInvalidReference, "the manifest has digest %s", m.Digest)
+	}
+	return c.put(ctx, op, ref, r, m)
+}
+
+// errNoBytes refuses a Manifest that was not read or pushed.
+var errNoBytes = errors.New("no manifest bytes to write; use the Manifest from Push or Inspect")
+
+func (c *Client) put(ctx context.Context, op, ref string, r name.Reference, m *Manifest) error {
 	ctx, call := c.begin(ctx)
-	rt, err := c.transport.get(ctx, r, true)
+	rt, err := c.transport.get(ctx, r.Context(), true)
 	if err != nil {
 		return c.fail(op, ref, call, err)
 	}
-	if err := remote.Put(r.Tag(tag), taggable{m}, c.remoteOptions(ctx, rt)...); err != nil {
+	if err := remote.Put(r, taggable{m}, c.remoteOptions(ctx, rt)...); err != nil {
 		return c.fail(op, ref, call, err)
 	}
 	return nil

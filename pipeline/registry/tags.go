@@ -5,15 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
-
-	"github.com/patchline/patchline/pipeline/internal/safetext"
 )
 
 // maxTagPages bounds a listing against a registry that never stops paging.
@@ -22,12 +20,13 @@ const maxTagPages = 10000
 // Tags lists every tag of repo, in the order the registry gives them
 // (lexical, on the registries tested), following pagination.
 //
-// Pages are followed by their Link header, as the distribution spec says.
-// Some registries (go-containerregistry's test registry among them) honour
-// n but send no Link; so when a page comes back full and without a Link,
-// Tags asks once more with last=<final tag>, and stops at the first page
-// that brings nothing new. That costs one extra request when the tag count
-// is a multiple of the page size.
+// The pages are go-containerregistry's (remote.Lister), which follows each
+// page's Link header, as the distribution spec says, and refuses one that
+// leaves the registry. Some registries (go-containerregistry's test
+// registry among them) honour n but send no Link; so when a page comes
+// back full and without a Link, Tags asks once more with last=<final tag>,
+// and stops at the first page that brings nothing new. That costs one
+// extra request when the tag count is a multiple of the page size.
 //
 // A repository that does not exist yet has no tags: Tags returns an empty
 // list, as olareg answers itself, where go-containerregistry's registry and
@@ -44,101 +43,58 @@ func (c *Client) Tags(ctx context.Context, repo string) ([]string, error) {
 	if err != nil {
 		return nil, c.fail(op, repo, call, err)
 	}
-	client := &http.Client{Transport: rt}
-
-	next := &url.URL{Scheme: r.Scheme(), Host: r.RegistryStr(), Path: "/v2/" + r.RepositoryStr() + "/tags/list"}
-	if c.pageSize > 0 {
-		next.RawQuery = url.Values{"n": {strconv.Itoa(c.pageSize)}}.Encode()
+	puller, err := remote.NewPuller(append(c.remoteOptions(ctx, rt), remote.WithPageSize(c.pageSize))...)
+	if err != nil {
+		return nil, c.fail(op, repo, call, err)
 	}
-	var tags []string
+	lister, err := puller.Lister(ctx, r)
+	if statusOf(err) == http.StatusNotFound {
+		return []string{}, nil
+	}
+	if err != nil {
+		return nil, c.fail(op, repo, call, badList(err))
+	}
+	tags := []string{}
 	seen := map[string]bool{}
-	for range maxTagPages {
-		page, link, err := listPage(ctx, client, next)
+	for pages := 0; lister.HasNext(); pages++ {
+		if pages == maxTagPages {
+			return nil, c.failf(op, repo, ErrBadResponse, "more than %d pages of tags", maxTagPages)
+		}
+		page, err := lister.Next(ctx)
 		if err != nil {
-			if tags == nil && statusOf(err) == http.StatusNotFound {
-				return []string{}, nil
-			}
-			return nil, c.fail(op, repo, call, err)
+			return nil, c.fail(op, repo, call, badList(err))
 		}
 		fresh := 0
-		for _, t := range page {
+		for _, t := range page.Tags {
 			if !seen[t] {
 				seen[t] = true
 				tags = append(tags, t)
 				fresh++
 			}
 		}
-		switch {
-		case link != "":
-			u, err := next.Parse(link)
-			if err != nil {
-				return nil, c.failf(op, repo, ErrBadResponse, "Link %s: %v", safetext.Quote(safetext.URL(link)), err)
-			}
-			if u.Host != next.Host {
-				return nil, c.failf(op, repo, ErrBadResponse, "Link %s leaves the registry", safetext.Quote(safetext.URL(link)))
-			}
-			next = u
-		case c.pageSize > 0 && len(page) >= c.pageSize && fresh > 0:
-			u := *next
-			u.RawQuery = url.Values{"n": {strconv.Itoa(c.pageSize)}, "last": {page[len(page)-1]}}.Encode()
-			next = &u
-		default:
-			if tags == nil {
-				tags = []string{}
-			}
-			return tags, nil
+		if page.Next == "" && c.pageSize > 0 && len(page.Tags) >= c.pageSize && fresh > 0 {
+			// The Lister fetches the Next of the page it returned.
+			page.Next = pageAfter(r, c.pageSize, page.Tags[len(page.Tags)-1])
 		}
 	}
-	return nil, c.failf(op, repo, ErrBadResponse, "more than %d pages of tags", maxTagPages)
+	return tags, nil
 }
 
-// listPage GETs one page of a tag list and returns its tags and the target
-// of its rel="next" Link, if any.
-func listPage(ctx context.Context, client *http.Client, u *url.URL) ([]string, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, "", err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, "", err
-	}
-	defer resp.Body.Close()
-	if err := transport.CheckError(resp, http.StatusOK); err != nil {
-		return nil, "", err
-	}
-	var body struct {
-		Tags []string `json:"tags"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&body); err != nil {
-		return nil, "", fmt.Errorf("%w: tag list from %s: %w", ErrBadResponse, safetext.URL(u.String()), err)
-	}
-	return body.Tags, nextLink(resp.Header.Values("Link")), nil
+// pageAfter is the URL of the page of n tags that follow last.
+func pageAfter(r name.Repository, n int, last string) string {
+	u := url.URL{Scheme: r.Scheme(), Host: r.RegistryStr(), Path: "/v2/" + r.RepositoryStr() + "/tags/list"}
+	u.RawQuery = url.Values{"n": {strconv.Itoa(n)}, "last": {last}}.Encode()
+	return u.String()
 }
 
-// nextLink returns the target of the rel="next" entry of Link headers
-// (RFC 8288), e.g. `</v2/app/tags/list?n=2&last=b>; rel="next"`.
-func nextLink(headers []string) string {
-	for _, h := range headers {
-		for entry := range strings.SplitSeq(h, ",") {
-			target, params, ok := strings.Cut(strings.TrimSpace(entry), ";")
-			if !ok {
-				continue
-			}
-			target = strings.TrimSpace(target)
-			if !strings.HasPrefix(target, "<") || !strings.HasSuffix(target, ">") {
-				continue
-			}
-			for p := range strings.SplitSeq(params, ";") {
-				k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-				if strings.EqualFold(k, "rel") && strings.EqualFold(strings.Trim(v, `"`), "next") {
-					return target[1 : len(target)-1]
-				}
-			}
-		}
+// badList marks a tag list that is not JSON as an unusable response.
+func badList(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &syntax) || errors.As(err, &typ) {
+		return fmt.Errorf("%w: tag list: %w", ErrBadResponse, err)
 	}
-	return ""
+	return err
 }
 
 // statusOf returns the HTTP status carried by a registry error, or 0.

@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -8,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/registry"
@@ -141,18 +143,24 @@ func TestCallDeadline(t *testing.T) {
 	}
 
 	// A blob download that drips: each byte resets the stall timer, the
-	// call deadline ends it.
+	// call deadline ends it. The layer has the size the drip announces,
+	// so the download is not refused for its length.
 	srv.ClearFaults()
-	layers, _ := img.Layers()
-	ld, _ := layers[0].Digest()
+	big, err := mutate.AppendLayers(img, static.NewLayer(bytes.Repeat([]byte{'x'}, 1<<20), types.OCILayer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Seed(t, "app:big", big)
+	layers, _ := big.Layers()
+	ld, _ := layers[len(layers)-1].Digest()
 	srv.Inject(regtest.Fault{Match: regtest.OfKind(registry.KindGetBlob), Times: -1, Drip: time.Millisecond})
 	c, _ = newClient(t, noKeepAlive(), registry.WithTimeouts(registry.Timeouts{Attempt: 250 * time.Millisecond, Call: 600 * time.Millisecond}))
 	err = returns(func(ctx context.Context) error {
-		opts, err := c.RemoteOptions(ctx, srv.Ref("app"), false)
+		img, _, err := c.Read(ctx, srv.Ref("app:big"))
 		if err != nil {
 			return err
 		}
-		l, err := remote.Layer(mustParseDigest(t, srv.Ref("app@"+ld.String())), opts...)
+		l, err := img.LayerByDigest(ld)
 		if err != nil {
 			return err
 		}
@@ -180,13 +188,4 @@ func TestTimeoutsValidated(t *testing.T) {
 	if d.Attempt <= 0 || d.Call <= d.Attempt || d.Call <= registry.DefaultRetryPolicy().MaxWait {
 		t.Errorf("defaults %+v do not leave room for the retry policy's waits", d)
 	}
-}
-
-func mustParseDigest(tb testing.TB, ref string) name.Digest {
-	tb.Helper()
-	d, err := name.NewDigest(ref, name.Insecure)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return d
 }

@@ -18,9 +18,9 @@ type Timeouts struct {
 	// reset connection is.
 	Attempt time.Duration
 	// Call bounds one client call (Resolve, Inspect, Tags, Push, Tag, or
-	// the operations of one RemoteOptions): every attempt, redirect and
-	// wait between retries included. Raise it to push very large images
-	// over a slow link.
+	// a Read and what is read from its result later): every attempt,
+	// redirect and wait between retries included. Raise it to push very
+	// large images over a slow link.
 	Call time.Duration
 }
 

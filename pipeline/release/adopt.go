@@ -6,11 +6,11 @@ import (
 	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/plan"
+	"github.com/patchline/patchline/pipeline/publish"
 	"github.com/patchline/patchline/pipeline/registry"
 )
 
@@ -47,7 +47,7 @@ func findPublished(ctx context.Context, in Inputs, exact plan.Tag) (*published, 
 		}
 		if exact.Immutable {
 			return nil, nil, fmt.Errorf("%w: %s holds a build of revision %q and this is revision %s; %s is immutable in %s, so nothing was built or written. Release a new version",
-				ErrImmutable, ref, rev, in.Source.Commit, exact.Name, in.Policy.Source)
+				publish.ErrImmutable, ref, rev, in.Source.Commit, exact.Name, in.Policy.Source)
 		}
 		notes = append(notes, fmt.Sprintf("%s holds a build of revision %q; the exact tag moves to this build of %s", ref, rev, in.Source.Commit))
 	}
@@ -56,17 +56,9 @@ func findPublished(ctx context.Context, in Inputs, exact plan.Tag) (*published, 
 
 // adopt loads a published image so that a re-run can finish its release.
 func adopt(ctx context.Context, in Inputs, b Build, pub *published) (*Product, error) {
-	opts, err := in.Registry.RemoteOptions(ctx, pub.repo, false)
+	idx, err := in.Registry.Index(ctx, pub.repo+"@"+pub.digest)
 	if err != nil {
 		return nil, err
-	}
-	ref, err := in.Registry.ParseReference(pub.repo + "@" + pub.digest)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := remote.Index(ref, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", ref, err)
 	}
 	prod := &Product{Index: idx, Digest: pub.digest, Adopted: true, Statements: map[v1.Hash][]attest.Statement{}, Documents: map[v1.Hash]attest.SBOM{}}
 	im, err := idx.IndexManifest()

@@ -56,15 +56,11 @@ func (prod *Product) ReferrersAttach(in Inputs) publish.AttachFunc {
 		if err := in.CheckSigner(); err != nil {
 			return nil, err
 		}
-		opts, err := in.Registry.RemoteOptions(ctx, repo, true)
-		if err != nil {
-			return nil, err
-		}
-		ropts := []attest.Option{attest.WithRemoteOptions(opts...), attest.WithRetry(in.Registry.Do)}
+		var ropts []attest.Option
 		if in.Settle != 0 {
 			ropts = append(ropts, attest.WithSettle(max(in.Settle, 0)))
 		}
-		refs, err := attest.NewReferrers(ropts...)
+		refs, err := attest.NewReferrers(in.Registry, ropts...)
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/dockerfile"
 	"github.com/patchline/patchline/pipeline/registry"
+	"github.com/patchline/patchline/pipeline/reponame"
 	"github.com/patchline/patchline/pipeline/watch"
 )
 
@@ -128,7 +129,7 @@ func (r *Resolver) PlatformDigests(ctx context.Context, ref, digest string, want
 
 func (r *Resolver) platformDigests(ctx context.Context, ref, digest string, want []v1.Platform) (map[string]string, error) {
 	out := map[string]string{}
-	descs, err := r.reg.PlatformManifests(ctx, repoOf(ref)+"@"+digest)
+	descs, err := r.reg.PlatformManifests(ctx, reponame.Of(ref)+"@"+digest)
 	switch {
 	case errors.Is(err, registry.ErrNotIndex):
 		for _, p := range want {
@@ -208,14 +209,6 @@ func (r *Resolver) Pin(ctx context.Context, file string, content []byte, target 
 		}
 	}
 	return out, nil
-}
-
-func repoOf(ref string) string {
-	r, err := dockerfile.ParseReference(ref)
-	if err != nil {
-		return ref
-	}
-	return r.Name
 }
 
 func keys(m map[string]string) []string {

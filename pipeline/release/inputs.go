@@ -27,9 +27,6 @@ import (
 var (
 	// ErrNoRepository is returned when there is nowhere to publish.
 	ErrNoRepository = errors.New("no image repository")
-	// ErrImmutable is returned when an immutable exact tag already holds a
-	// build of another revision.
-	ErrImmutable = errors.New("immutable tag already published")
 	// ErrPlatforms is returned when the Dockerfile's bases differ per
 	// platform in a way one pinned Dockerfile cannot express.
 	ErrPlatforms = errors.New("bases differ per platform")
@@ -95,23 +92,15 @@ type Inputs struct {
 }
 
 // platforms are the platforms to build: Platforms, or else the policy's.
-func (in Inputs) platforms() ([]v1.Platform, error) {
+func (in Inputs) platforms() []v1.Platform {
 	if len(in.Platforms) > 0 {
-		return in.Platforms, nil
+		return in.Platforms
 	}
-	names := in.Policy.Platforms
-	if err := policy.CheckPlatforms("platform", names); err != nil {
-		return nil, err
+	out := make([]v1.Platform, len(in.Policy.Platforms))
+	for i, p := range in.Policy.Platforms {
+		out[i] = build.Platform(p)
 	}
-	out := make([]v1.Platform, 0, len(names))
-	for _, n := range names {
-		p, err := build.ParsePlatform(n)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	return out
 }
 
 func (in Inputs) now() time.Time {

@@ -88,10 +88,7 @@ func Annotations(in Inputs, b Build, pinned *Pinned) (common map[string]string, 
 // Produce resolves and pins the bases, builds every platform, annotates
 // the index, and makes the attestations the policy asks for.
 func Produce(ctx context.Context, in Inputs, res *Resolver, b Build) (*Product, error) {
-	platforms, err := in.platforms()
-	if err != nil {
-		return nil, err
-	}
+	platforms := in.platforms()
 	content, err := in.Builder.ReadFile(ctx, in.Dockerfile)
 	if err != nil {
 		return nil, err

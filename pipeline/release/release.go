@@ -154,10 +154,7 @@ func Edge(ctx context.Context, in Inputs, branch, sha string) (*Report, error) {
 // dryRun resolves the bases so the report shows what a build would pin,
 // and stops: nothing is built and nothing is written.
 func dryRun(ctx context.Context, in Inputs, res *Resolver, rep *Report, start registry.Counts) error {
-	platforms, err := in.platforms()
-	if err != nil {
-		return err
-	}
+	platforms := in.platforms()
 	content, err := in.Builder.ReadFile(ctx, in.Dockerfile)
 	if err != nil {
 		return err

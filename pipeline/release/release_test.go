@@ -15,6 +15,7 @@ import (
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/internal/testing/fixture"
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
+	"github.com/patchline/patchline/pipeline/publish"
 	"github.com/patchline/patchline/pipeline/release"
 	"github.com/patchline/patchline/pipeline/version"
 )
@@ -193,7 +194,7 @@ func TestReleaseGuards(t *testing.T) {
 		e.Server.ResetCounts()
 		in.Source.Commit = strings.Repeat("b", 40)
 		_, err := release.Release(ctx, in, fixture.Version(t, "0.3.0"), version.Set{})
-		if !errors.Is(err, release.ErrImmutable) || !strings.Contains(err.Error(), "0.3.0") {
+		if !errors.Is(err, publish.ErrImmutable) || !strings.Contains(err.Error(), "0.3.0") {
 			t.Fatalf("err = %v", err)
 		}
 		if c := e.Server.Counts(); c.PutManifest != 0 || c.BlobUpload != 0 || e.Builder.Builds() != builds {

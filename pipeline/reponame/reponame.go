@@ -8,6 +8,10 @@
 // "http://ghcr.io/acme/app", "-x.io/app" and "127.0.0.1:99999/app". A
 // repository is where a release writes tags that other people pull, so a
 // name is checked here, with the fix in the message, wherever it enters.
+//
+// Of and HasTag read the repository and the tag out of a reference that
+// was checked already, the one place that knows a registry port is not a
+// tag.
 package reponame
 
 import (
@@ -90,6 +94,34 @@ func Parse(s string) (Name, error) {
 		return Name{}, fmt.Errorf("%w %s: %v", ErrInvalid, safetext.Quote(s), err)
 	}
 	return Name{Host: host, Path: path}, nil
+}
+
+// Of returns the repository of an image reference as written: ref
+// without its tag and digest ("localhost:5000/acme/app:1.6@sha256:…" is
+// "localhost:5000/acme/app"). It reads text and checks nothing: it serves
+// references that were parsed, or recorded, already.
+func Of(ref string) string {
+	ref, _, _ = strings.Cut(ref, "@")
+	if i, ok := tagAt(ref); ok {
+		return ref[:i]
+	}
+	return ref
+}
+
+// HasTag reports whether an image reference spells out a tag before any
+// digest: a ':' after the last '/', so a registry port
+// ("localhost:5000/app") is not taken for one.
+func HasTag(ref string) bool {
+	ref, _, _ = strings.Cut(ref, "@")
+	_, ok := tagAt(ref)
+	return ok
+}
+
+// tagAt returns the index of the ':' that starts the tag of a reference
+// without digest.
+func tagAt(ref string) (int, bool) {
+	i := strings.LastIndexByte(ref, ':')
+	return i, i >= 0 && !strings.Contains(ref[i:], "/")
 }
 
 // looksLikeHost reports whether the first part of a name is a registry

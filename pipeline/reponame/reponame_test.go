@@ -63,3 +63,26 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+func TestOfAndHasTag(t *testing.T) {
+	for _, tc := range []struct {
+		ref, repo string
+		tag       bool
+	}{
+		{"debian", "debian", false},
+		{"debian:bookworm-slim", "debian", true},
+		{"docker.io/library/debian:12@sha256:" + strings.Repeat("a", 64), "docker.io/library/debian", true},
+		{"docker.io/library/debian@sha256:" + strings.Repeat("a", 64), "docker.io/library/debian", false},
+		{"localhost:5000/acme/app", "localhost:5000/acme/app", false},
+		{"localhost:5000/acme/app:1.6", "localhost:5000/acme/app", true},
+		{"[::1]:5000/app", "[::1]:5000/app", false},
+		{"app:", "app", true},
+	} {
+		if got := Of(tc.ref); got != tc.repo {
+			t.Errorf("Of(%q) = %q, want %q", tc.ref, got, tc.repo)
+		}
+		if got := HasTag(tc.ref); got != tc.tag {
+			t.Errorf("HasTag(%q) = %v, want %v", tc.ref, got, tc.tag)
+		}
+	}
+}

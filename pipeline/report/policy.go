@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/patchline/patchline/pipeline/platform"
 	"github.com/patchline/patchline/pipeline/policy"
 )
 
@@ -58,7 +59,7 @@ func (c *PolicyCheck) WriteTable(w io.Writer) error {
 	}
 	rows := [][]string{
 		{"repositories", repos},
-		{"platforms", strings.Join(p.Platforms, ", ")},
+		{"platforms", strings.Join(platform.Strings(p.Platforms), ", ")},
 		{"supported", scope},
 		{"exact", p.Tags.Exact.String()},
 		{"major", orNone(p.Tags.Major.String())},

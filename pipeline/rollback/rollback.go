@@ -12,7 +12,6 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/patchline/patchline/pipeline/attest"
 	"github.com/patchline/patchline/pipeline/build"
@@ -89,7 +88,7 @@ func Run(ctx context.Context, req Request) (*Report, error) {
 	if target.Line() != line || target.IsPrerelease() {
 		return nil, fmt.Errorf("%w: %s is a build of %s, not of line %s", ErrOutsideLine, ref, target, line)
 	}
-	idx, err := fetchIndex(ctx, in, repo, m.Digest)
+	idx, err := in.Registry.Index(ctx, repo+"@"+m.Digest.String())
 	if err != nil {
 		return nil, err
 	}
@@ -139,18 +138,6 @@ func tagsToMove(p *policy.Policy, lines plan.Lines, info plan.LineInfo, target v
 	return pl, nil
 }
 
-func fetchIndex(ctx context.Context, in release.Inputs, repo string, d v1.Hash) (v1.ImageIndex, error) {
-	opts, err := in.Registry.RemoteOptions(ctx, repo, false)
-	if err != nil {
-		return nil, err
-	}
-	r, err := in.Registry.ParseReference(repo + "@" + d.String())
-	if err != nil {
-		return nil, err
-	}
-	return remote.Index(r, opts...)
-}
-
 // checkAttested refuses a target whose platform images lack the
 // attestations the policy publishes, in any layout it uses.
 func checkAttested(ctx context.Context, in release.Inputs, repo string, idx v1.ImageIndex, ref string) error {
@@ -166,7 +153,7 @@ func checkAttested(ctx context.Context, in release.Inputs, repo string, idx v1.I
 	if err != nil {
 		return err
 	}
-	refs, err := referrers(ctx, in, repo)
+	refs, err := attest.NewReferrers(in.Registry)
 	if err != nil {
 		return err
 	}
@@ -191,12 +178,4 @@ func checkAttested(ctx context.Context, in release.Inputs, repo string, idx v1.I
 		}
 	}
 	return nil
-}
-
-func referrers(ctx context.Context, in release.Inputs, repo string) (*attest.Referrers, error) {
-	opts, err := in.Registry.RemoteOptions(ctx, repo, false)
-	if err != nil {
-		return nil, err
-	}
-	return attest.NewReferrers(attest.WithRemoteOptions(opts...))
 }

@@ -144,9 +144,6 @@ func NewKeylessSigner(o KeylessOptions) (*Signer, error) {
 	return &Signer{keypair: kp, redact: r, keyless: k}, nil
 }
 
-// Keyless reports whether s signs keyless.
-func (s *Signer) Keyless() bool { return s.keyless != nil }
-
 // Sign signs an in-toto statement and returns the Sigstore bundle (v0.3,
 // JSON) that holds it.
 func (s *Signer) Sign(ctx context.Context, statement []byte) ([]byte, error) {

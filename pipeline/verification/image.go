@@ -72,11 +72,7 @@ func Image(ctx context.Context, reg *registry.Client, req Request) (*Report, err
 		return nil, err
 	}
 	repo := r.Context()
-	opts, err := reg.RemoteOptions(ctx, repo.Name(), false)
-	if err != nil {
-		return nil, err
-	}
-	refs, err := attest.NewReferrers(attest.WithRemoteOptions(opts...))
+	refs, err := attest.NewReferrers(reg)
 	if err != nil {
 		return nil, err
 	}

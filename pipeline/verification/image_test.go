@@ -78,7 +78,7 @@ func newWorld(t *testing.T, impl regtest.Impl) *world {
 		}
 	}
 	w.repo, _ = name.NewRepository(e.Repo)
-	w.refs, err = attest.NewReferrers(attest.WithRemoteOptions(e.Server.Direct()...))
+	w.refs, err = attest.NewReferrers(e.Server.DirectClient(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +337,7 @@ func TestSingleImage(t *testing.T) {
 	desc := v1.Descriptor{MediaType: m.MediaType, Digest: d, Size: int64(len(raw))}
 	k := newKey(t)
 	repo, _ := name.NewRepository(srv.Ref("acme/tool"))
-	refs, err := attest.NewReferrers(attest.WithRemoteOptions(srv.Direct()...))
+	refs, err := attest.NewReferrers(srv.DirectClient(t))
 	if err != nil {
 		t.Fatal(err)
 	}

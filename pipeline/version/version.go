@@ -61,15 +61,6 @@ func hint(s string, err error) string {
 	return strings.TrimSuffix(msg, ".")
 }
 
-// MustParse is Parse for constants in tests and presets; it panics on error.
-func MustParse(s string) Version {
-	v, err := Parse(s)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
 // IsZero reports whether v was never set.
 func (v Version) IsZero() bool { return v.sv == nil }
 

@@ -161,7 +161,7 @@ func TestSetUnion(t *testing.T) {
 }
 
 func TestNewestByLineSkipsPrereleases(t *testing.T) {
-	vs := []Version{MustParse("1.6.0"), MustParse("1.6.2"), MustParse("1.7.0-rc.1"), MustParse("0.3.3")}
+	vs := []Version{mustParse(t, "1.6.0"), mustParse(t, "1.6.2"), mustParse(t, "1.7.0-rc.1"), mustParse(t, "0.3.3")}
 	got := NewestByLine(vs)
 	if got[Line{1, 6}].String() != "1.6.2" || got[Line{0, 3}].String() != "0.3.3" {
 		t.Errorf("NewestByLine = %v", got)
@@ -169,4 +169,13 @@ func TestNewestByLineSkipsPrereleases(t *testing.T) {
 	if _, ok := got[Line{1, 7}]; ok {
 		t.Errorf("a prerelease made line 1.7: %v", got)
 	}
+}
+
+func mustParse(t *testing.T, s string) Version {
+	t.Helper()
+	v, err := Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

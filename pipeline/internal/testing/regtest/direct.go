@@ -3,8 +3,11 @@ package regtest
 import (
 	"net/http"
 	"net/http/httptest"
+	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/patchline/patchline/pipeline/registry"
 )
 
 // Direct returns remote options that reach the registry through the side
@@ -38,4 +41,16 @@ func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp := rec.Result()
 	resp.Request = req
 	return resp, nil
+}
+
+// DirectClient is a registry client through the side door, for code under
+// test that takes one (attest.Referrers) where the test only checks what
+// is there.
+func (s *Server) DirectClient(tb testing.TB) *registry.Client {
+	tb.Helper()
+	c, err := registry.New(registry.WithTransport(s.DirectTransport()))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
 }
