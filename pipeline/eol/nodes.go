@@ -105,12 +105,8 @@ func decodeDate(n *yaml.Node, d *calendar.Date) error {
 // meaning says what the key means, for messages.
 func decodeDateOrBool(n *yaml.Node, v *DateOrBool, meaning string) error {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
-		switch n.Value {
-		case "true":
-			*v = DateOrBool{Bool: true}
-			return nil
-		case "false":
-			*v = DateOrBool{}
+		if b, ok := strictyaml.Bool(n); ok {
+			*v = DateOrBool{Bool: b}
 			return nil
 		}
 		return strictyaml.Errorf(n, "%q: write true or false in lower case, or a date as YYYY-MM-DD (%s)", n.Value, meaning)

@@ -66,15 +66,9 @@ func str(n *yaml.Node) (string, error) {
 type flag bool
 
 func (f *flag) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
-		switch n.Value {
-		case "true":
-			*f = true
-			return nil
-		case "false":
-			*f = false
-			return nil
-		}
+	if b, ok := strictyaml.Bool(n); ok {
+		*f = flag(b)
+		return nil
 	}
 	return strictyaml.Errorf(n, "expected true or false, found %s", strictyaml.Describe(n))
 }

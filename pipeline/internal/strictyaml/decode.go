@@ -29,6 +29,7 @@ package strictyaml
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -78,12 +79,12 @@ func (w Words) Decode(n *yaml.Node, v any) error {
 	s := reflect.ValueOf(v).Elem()
 	fields := keysOf(s.Type())
 	if n.Kind != yaml.MappingNode {
-		return Errorf(n, "expected a mapping of keys (%s), found %s", strings.Join(sortedKeys(fields), ", "), w.Describe(n))
+		return Errorf(n, "expected a mapping of keys (%s), found %s", strings.Join(slices.Sorted(maps.Keys(fields)), ", "), w.Describe(n))
 	}
 	return w.Pairs(n, func(k, val *yaml.Node) error {
 		f, ok := fields[k.Value]
 		if !ok {
-			known := sortedKeys(fields)
+			known := slices.Sorted(maps.Keys(fields))
 			hint := ""
 			if sug := tagname.Suggest(k.Value, known); sug != "" {
 				hint = fmt.Sprintf("; did you mean %q?", sug)
@@ -158,13 +159,4 @@ func keysOf(t reflect.Type) map[string]int {
 		}
 	}
 	return keys
-}
-
-func sortedKeys(keys map[string]int) []string {
-	out := make([]string, 0, len(keys))
-	for k := range keys {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

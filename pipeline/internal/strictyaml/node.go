@@ -22,6 +22,23 @@ func IsNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 }
 
+// Bool reads a boolean written true or false. ok is false for anything
+// else, including the True, yes and on that YAML 1.1 readers take for
+// booleans: a file means the same to every reader only when it spells
+// them one way.
+func Bool(n *yaml.Node) (v, ok bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		return false, false
+	}
+	switch n.Value {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
 // Describe names a value for "expected ..., found %s": "a mapping",
 // "a list", or a scalar quoted as written. A null reads as it was written
 // ("" or "null"); a package that would rather say "nothing" checks IsNull

@@ -269,6 +269,25 @@ func TestDescribe(t *testing.T) {
 	}
 }
 
+// Only true and false are booleans; True, FALSE and the YAML 1.1 words
+// (yes, on) and quoted "true" are not, whichever type the parser gave them.
+func TestBoolTakesLowerCaseOnly(t *testing.T) {
+	for src, want := range map[string][2]bool{
+		"true": {true, true}, "false": {false, true},
+		"True": {false, false}, "FALSE": {false, false}, "yes": {false, false},
+		"on": {false, false}, `"true"`: {false, false}, "1": {false, false},
+	} {
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte("k: "+src), &doc); err != nil {
+			t.Fatal(err)
+		}
+		v, ok := Bool(doc.Content[0].Content[1])
+		if [2]bool{v, ok} != want {
+			t.Errorf("Bool(%s) = %v, %v; want %v, %v", src, v, ok, want[0], want[1])
+		}
+	}
+}
+
 // A YAML tag that asks for a type (!!python/object, !!binary, a local
 // !tag) is refused where it is written, instead of being dropped
 // silently; the core tags that only spell a plain value are taken.
