@@ -11,7 +11,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -73,12 +74,7 @@ func (s Spec) ManifestAnnotations(p v1.Platform) map[string]string {
 // SortedKeys returns the keys of an annotation map in order, so builders
 // apply annotations deterministically.
 func SortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(m))
 }
 
 // ParseArgs parses NAME=VALUE build arguments, refusing malformed ones.

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"dagger.io/dagger"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -97,12 +98,7 @@ func (c *PackageChecker) CheckPackages(ctx context.Context, img refresh.PackageI
 	if plan.Unsupported != "" {
 		return probe, nil, nil
 	}
-	keys := make([]string, 0, len(ospkg.Env))
-	for k := range ospkg.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(ospkg.Env)) {
 		ctr = ctr.WithEnvVariable(k, ospkg.Env[k])
 	}
 	var runs []ospkg.Run

@@ -3,7 +3,8 @@ package report
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/patchline/patchline/pipeline/dockerfile"
@@ -158,7 +159,7 @@ func packagesTable(w io.Writer, r *refresh.Report) error {
 				rows = append(rows, []string{l.Line, p.Platform, u.Name, orDash(u.From), u.To, kind})
 			}
 		}
-		for _, p := range sortedKeys(l.PackageChanges) {
+		for _, p := range slices.Sorted(maps.Keys(l.PackageChanges)) {
 			for _, c := range l.PackageChanges[p] {
 				rows = append(rows, []string{l.Line, p, c.Name, orDash(c.From), orDash(c.To), "installed by the rebuild"})
 			}
@@ -169,15 +170,6 @@ func packagesTable(w io.Writer, r *refresh.Report) error {
 	}
 	fmt.Fprintln(w)
 	return Columns(w, append([][]string{{"LINE", "PLATFORM", "PACKAGE", "INSTALLED", "AVAILABLE", "KIND"}}, rows...))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // RollbackView prints a rollback.

@@ -20,7 +20,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -359,11 +361,11 @@ func (b *Builder) runStep(ctx context.Context, base v1.Image, files map[string][
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", d, r.Platform, r.Command)
-	for _, k := range sortedKeys(files) {
+	for _, k := range slices.Sorted(maps.Keys(files)) {
 		sum := sha256.Sum256(files[k])
 		fmt.Fprintf(h, "%s=%x\x00", k, sum)
 	}
-	for _, k := range sortedKeys(r.Args) {
+	for _, k := range slices.Sorted(maps.Keys(r.Args)) {
 		fmt.Fprintf(h, "ARG %s=%s\x00", k, r.Args[k])
 	}
 	key := hex.EncodeToString(h.Sum(nil))
@@ -492,15 +494,6 @@ func copyPaths(src map[string][]byte, srcs []string, dest, workdir string, files
 		}
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func copyMap(m map[string]string) map[string]string {
