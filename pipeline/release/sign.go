@@ -33,22 +33,33 @@ func signerHint(mode policy.Signing) string {
 	return "the cosign key: --signing-key file:cosign.key --signing-password env:COSIGN_PASSWORD"
 }
 
-// signedAttestations lists the statements of one platform image that the
-// referrers layout carries as signed Sigstore bundles: the SBOM statement
-// and the SLSA provenance. Each statement is made only if the signer finds
-// no bundle it stands behind already attached.
-func (prod *Product) signedAttestations(in Inputs, pi PlatformImage) []signing.Attestation {
-	var out []signing.Attestation
-	var pts []string
-	if in.Policy.Attestations.SBOM != policy.SBOMNone {
-		pts = append(pts, sbomFormat(in.Policy.Attestations.SBOM).PredicateType())
+// SignedPredicateTypes lists the predicate types of the statements a
+// policy that signs attaches to every platform image as Sigstore bundles:
+// the SBOM statement's and the SLSA provenance's. Nothing when the policy
+// does not sign.
+func SignedPredicateTypes(a policy.Attestations) []string {
+	if !a.Signed() {
+		return nil
 	}
-	if in.Policy.Attestations.Provenance {
+	var pts []string
+	if a.SBOM != policy.SBOMNone {
+		pts = append(pts, sbomFormat(a.SBOM).PredicateType())
+	}
+	if a.Provenance {
 		pts = append(pts, attest.PredicateSLSAProvenanceV1)
 	}
+	return pts
+}
+
+// signedAttestations lists the statements of one platform image that the
+// referrers layout carries as signed Sigstore bundles. Each statement is
+// made only if the signer finds no bundle it stands behind already
+// attached.
+func (prod *Product) signedAttestations(in Inputs, pi PlatformImage) []signing.Attestation {
+	var out []signing.Attestation
 	d := pi.Descriptor
 	subject := v1.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
-	for _, pt := range pts {
+	for _, pt := range SignedPredicateTypes(in.Policy.Attestations) {
 		out = append(out, signing.Attestation{
 			Subject:       subject,
 			PredicateType: pt,

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,9 @@ var (
 	ErrOutsideLine = errors.New("rollback target is not a build of the line")
 	// ErrUnattested is returned when the target lacks its attestations.
 	ErrUnattested = errors.New("rollback target has no attestations")
+	// ErrUnsigned is returned when the policy signs attestations and the
+	// target lacks a signed one: a deploy gate would refuse it.
+	ErrUnsigned = errors.New("rollback target has no signed attestations")
 )
 
 // Request is one rollback.
@@ -139,7 +143,12 @@ func tagsToMove(p *policy.Policy, lines plan.Lines, info plan.LineInfo, target v
 }
 
 // checkAttested refuses a target whose platform images lack the
-// attestations the policy publishes, in any layout it uses.
+// attestations the policy publishes, in any layout it uses. Under a policy
+// that signs, each platform image must also carry a Sigstore bundle for
+// each statement the policy signs (an image released before signing was
+// turned on has none); whether the signatures are ones the deploy gate
+// trusts is `verify`'s question, which needs the trusted key or identity
+// that a rollback does not take.
 func checkAttested(ctx context.Context, in release.Inputs, repo string, idx v1.ImageIndex, ref string) error {
 	att := in.Policy.Attestations
 	if !att.Any() {
@@ -175,6 +184,16 @@ func checkAttested(ctx context.Context, in release.Inputs, repo string, idx v1.I
 		}
 		if !found {
 			return fmt.Errorf("%w: the %s image of %s (%s) has no SBOM or provenance attached; roll back to a build patchline published", ErrUnattested, d.Platform, ref, d.Digest)
+		}
+		for _, pt := range release.SignedPredicateTypes(att) {
+			bundles, err := refs.Bundles(ctx, r, d.Digest, pt)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(bundles, func(b attest.AttachedBundle) bool { return b.PredicateType == pt }) {
+				return fmt.Errorf("%w: the %s image of %s (%s) has no signed %s statement, which %s (attestations.sign: %s) requires; roll back to a build published since the policy signs its attestations",
+					ErrUnsigned, d.Platform, ref, d.Digest, pt, in.Policy.Source, att.Sign)
+			}
 		}
 	}
 	return nil

@@ -3,6 +3,10 @@ package rollback_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,9 +16,11 @@ import (
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/internal/testing/fixture"
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
+	"github.com/patchline/patchline/pipeline/internal/testing/sigstoretest"
 	"github.com/patchline/patchline/pipeline/refresh"
 	"github.com/patchline/patchline/pipeline/release"
 	"github.com/patchline/patchline/pipeline/rollback"
+	"github.com/patchline/patchline/pipeline/signing"
 )
 
 var ctx = context.Background()
@@ -110,5 +116,63 @@ func TestRollbackGuards(t *testing.T) {
 	}
 	if c := e.Server.Counts(); c.PutManifest != 0 || c.BlobUpload != 0 {
 		t.Errorf("refused rollbacks wrote: %s", c)
+	}
+}
+
+// signedWeekly is the weekly-refresh preset with key-signed attestations.
+var signedWeekly = strings.Replace(readPreset("weekly-refresh"), "sign: none", "sign: key", 1)
+
+func readPreset(name string) string {
+	b, err := os.ReadFile(filepath.Join("..", "..", "policy", "presets", name+".yaml"))
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// Under a policy that signs, a rollback target must carry signed SBOM and
+// provenance statements: a build released before signing was turned on is
+// refused, with nothing written, and a signed build is taken.
+func TestRollbackUnderSigningNeedsSignedStatements(t *testing.T) {
+	e, unsigned := refreshed(t, "weekly-refresh")
+	priv, _ := sigstoretest.KeyPair(t, "pw")
+	signer, err := signing.NewKeySigner(priv, []byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(days int) release.Inputs {
+		in := e.Inputs(signedWeekly)
+		in.Signer = signer
+		in.Date = fixture.Day.AddDate(0, 0, days)
+		in.Clock = func() time.Time { return in.Date }
+		return in
+	}
+	released := fixture.Released(unsigned.Policy, tags)
+
+	e.Server.ResetCounts()
+	_, err = rollback.Run(ctx, rollback.Request{Inputs: at(7), Released: released, Line: "1.6", To: "1.6.2-20260204"})
+	if !errors.Is(err, rollback.ErrUnsigned) || !strings.Contains(err.Error(), "signed https://spdx.dev/Document statement") {
+		t.Fatalf("rollback to an unsigned build under sign: key: %v; want ErrUnsigned naming the statement", err)
+	}
+	if c := e.Server.Counts(); c.PutManifest != 0 || c.BlobUpload != 0 {
+		t.Errorf("a refused rollback wrote: %s", c)
+	}
+
+	// Two signed refreshes, a week apart; then back to the first.
+	for i, days := range []int{14, 21} {
+		e.PushBase(t, strconv.Itoa(3+i))
+		if _, err := refresh.Run(ctx, refresh.Request{Inputs: at(days), Released: released, SourceFor: e.Source}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := e.Digest(e.Repo + ":1.6.2-20260218")
+	if first == e.Digest(e.Repo+":latest") {
+		t.Fatal("setup: latest is already on the first signed build")
+	}
+	if _, err := rollback.Run(ctx, rollback.Request{Inputs: at(21), Released: released, Line: "1.6", To: "1.6.2-20260218"}); err != nil {
+		t.Fatalf("rollback to a signed build: %v", err)
+	}
+	if e.Digest(e.Repo+":latest") != first {
+		t.Errorf("latest was not rolled back to the signed build")
 	}
 }
