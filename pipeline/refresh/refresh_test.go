@@ -11,6 +11,7 @@ import (
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/refresh"
 	"github.com/patchline/patchline/pipeline/release"
+	"github.com/patchline/patchline/pipeline/signing"
 )
 
 var ctx = context.Background()
@@ -26,6 +27,8 @@ type world struct {
 	invocation string
 	// packages checks OS packages, for refresh.packages.
 	packages refresh.PackageChecker
+	// signer signs attestations, for attestations.sign.
+	signer *signing.Signer
 }
 
 func newWorld(t *testing.T, impl regtest.Impl, policy string, tags ...string) *world {
@@ -35,7 +38,13 @@ func newWorld(t *testing.T, impl regtest.Impl, policy string, tags ...string) *w
 // newWorldWith is newWorld with setup run on the environment before the
 // releases (a Dockerfile of its own, images it uses).
 func newWorldWith(t *testing.T, impl regtest.Impl, policy string, setup func(e *fixture.Env), tags ...string) *world {
-	w := &world{t: t, e: fixture.New(t, impl), policy: policy, gitTags: tags, day: fixture.Day}
+	return newWorldFrom(&world{t: t, policy: policy}, impl, setup, tags...)
+}
+
+// newWorldFrom makes w's environment, runs setup on it and releases tags
+// with w's inputs (its policy and signer).
+func newWorldFrom(w *world, impl regtest.Impl, setup func(e *fixture.Env), tags ...string) *world {
+	w.e, w.gitTags, w.day = fixture.New(w.t, impl), tags, fixture.Day
 	if setup != nil {
 		setup(w.e)
 	}
@@ -53,6 +62,7 @@ func (w *world) inputs() release.Inputs {
 	in.Date = w.day
 	day := w.day
 	in.Clock = func() time.Time { return day }
+	in.Signer = w.signer
 	return in
 }
 

@@ -195,8 +195,12 @@ type Report struct {
 	// rebuild did not install.
 	Unchanged int `json:"unchanged"`
 	// Unpublished counts lines whose newest release was never published.
-	Unpublished int             `json:"unpublished"`
-	Requests    registry.Counts `json:"registry_requests"`
+	Unpublished int `json:"unpublished"`
+	// SignedBy says who signed the attestations of the lines rebuilt (a
+	// key's fingerprint, or a keyless certificate's identity); empty when
+	// nothing was signed.
+	SignedBy string          `json:"signed_by,omitempty"`
+	Requests registry.Counts `json:"registry_requests"`
 }
 
 func (r *Report) count() {

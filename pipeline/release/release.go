@@ -191,7 +191,7 @@ func finish(ctx context.Context, in Inputs, rep *Report, b Build, prod *Product,
 		return err
 	}
 	rep.Publish = out.Result
-	rep.SignedBy, err = signedBy(ctx, in)
+	rep.SignedBy, err = SignedBy(ctx, in)
 	return err
 }
 

@@ -85,8 +85,10 @@ func (prod *Product) statement(ctx context.Context, d v1.Descriptor, predicateTy
 	return nil, fmt.Errorf("no %s statement was made for %s", predicateType, d.Digest)
 }
 
-// signedBy names who signed a publish's attestations, for the report.
-func signedBy(ctx context.Context, in Inputs) (string, error) {
+// SignedBy names who signs a publish's attestations (a key's fingerprint,
+// or a keyless certificate's identity), for reports; empty when the policy
+// does not sign.
+func SignedBy(ctx context.Context, in Inputs) (string, error) {
 	if !in.Policy.Attestations.Signed() || in.Signer == nil {
 		return "", nil
 	}

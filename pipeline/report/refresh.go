@@ -93,6 +93,9 @@ func (v RefreshView) WriteTable(w io.Writer) error {
 	if r.Unchanged > 0 {
 		unpublished += fmt.Sprintf(", %d rebuilt without the package updates (not published)", r.Unchanged)
 	}
+	if r.SignedBy != "" {
+		fmt.Fprintf(w, "\nattestations signed by %s\n", r.SignedBy)
+	}
 	_, err := fmt.Fprintf(w, "\n%d rebuilt, %d repaired, %d skipped, %d stale, %d failed%s; %s\n", r.Rebuilt, r.Repaired, r.Skipped, r.Stale, r.Failed, unpublished, r.Requests)
 	return err
 }
