@@ -2,6 +2,7 @@ package refresh_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
 	"github.com/patchline/patchline/pipeline/policy"
 	"github.com/patchline/patchline/pipeline/refresh"
+	"github.com/patchline/patchline/pipeline/release"
 )
 
 // concurrentSettle is the read-back pause of the runs in the concurrency
@@ -172,5 +174,66 @@ func TestTwoRefreshesAtOnce(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A release of a new patch and the weekly refresh, started together (the
+// refresh from the git tags before the new one), end with the line on the
+// new release: the refresh's rebuild of the older patch keeps its own
+// dated and exact tags but moves no floating tag back, every immutable tag
+// keeps the image first written to it, and the next refresh has nothing
+// left to do.
+func TestAReleaseAndARefreshAtOnce(t *testing.T) {
+	for _, impl := range regtest.All() {
+		t.Run(impl.Name, func(t *testing.T) {
+			for round := range concurrentRounds {
+				w := newWorld(t, impl, "weekly-refresh", "v1.5.3", "v1.6.2")
+				w.week()
+				w.e.PushBase(t, "2")
+				withNew := append(slices.Clone(w.gitTags), "v1.6.3")
+				var wg sync.WaitGroup
+				var relErr, refErr error
+				var refRep *refresh.Report
+				relClient, refClient := w.e.NewClient(), w.e.NewClient()
+				wg.Add(2)
+				go func() {
+					defer wg.Done()
+					in := w.inputs()
+					in.Registry, in.InvocationID, in.Settle = relClient, "ci-release", concurrentSettle
+					b, src, _ := w.e.Source(ctx, "v1.6.3")
+					in.Builder, in.Source = b, src
+					_, relErr = release.Release(ctx, in, fixture.Version(t, "v1.6.3"), fixture.Released(in.Policy, withNew))
+				}()
+				go func() {
+					defer wg.Done()
+					refRep, refErr = w.refresh(func(r *refresh.Request) {
+						r.Inputs.Registry, r.Inputs.InvocationID, r.Inputs.Settle = refClient, "ci-refresh", concurrentSettle
+					})
+				}()
+				wg.Wait()
+				if relErr != nil || refErr != nil {
+					t.Fatalf("round %d: release: %v; refresh: %v", round, relErr, refErr)
+				}
+				var reported []string
+				for _, l := range refRep.Lines {
+					reported = append(reported, l.Notes...)
+				}
+				lines := map[string]lineTags{
+					"1.6": {floating: []string{"1.6", "latest", "1.6.3"}, dated: "1.6.3-20260211"},
+					"1.5": {floating: []string{"1.5", "1.5.3"}, dated: "1.5.3-20260211"},
+				}
+				checkBound(t, w.e, w.inputs().Policy, lines, reported, fmt.Sprintf("round %d", round))
+				if d := w.e.Digest(w.e.Repo + ":1.6.2"); d != w.e.Digest(w.e.Repo+":1.6.2-20260211") {
+					t.Errorf("round %d: 1.6.2 holds %s, not the refreshed build of 1.6.2", round, d)
+				}
+				w.gitTags = withNew
+				if rep, err := w.refresh(); err != nil || statuses(rep) != "1.6=skipped 1.5=skipped" {
+					t.Errorf("round %d: the next refresh: %v %s", round, err, statuses(rep))
+				}
+				if t.Failed() {
+					t.FailNow()
+				}
+			}
+		})
 	}
 }
