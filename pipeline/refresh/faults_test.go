@@ -18,7 +18,9 @@ import (
 var writes = regtest.OfKind(registry.KindPutManifest, registry.KindBlobUpload)
 
 // faultKinds are the failures a write meets: a server error, a rate limit
-// that says when to come back, and a connection reset.
+// that says when to come back, a connection reset, and a registry that
+// takes the request and never answers (the run's client then gives up at
+// its deadline: see impatient).
 var faultKinds = []struct {
 	name  string
 	fault regtest.Fault
@@ -26,6 +28,19 @@ var faultKinds = []struct {
 	{"500", regtest.Fault{Status: http.StatusInternalServerError}},
 	{"429", regtest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"}},
 	{"reset", regtest.Fault{Reset: true}},
+	{"timeout", regtest.Fault{Hang: true}},
+}
+
+// impatient gives w's runs a client with short deadlines while a hang is
+// injected, attempts tries per request, and returns what restores a
+// client with the default deadlines: the re-run is about finishing the
+// job, so a loaded machine cannot turn a slow answer into its failure.
+func impatient(w *world, f regtest.Fault, attempts int) (restore func()) {
+	if !f.Hang {
+		return func() {}
+	}
+	w.e.Client = w.e.ImpatientClient(attempts)
+	return func() { w.e.Client = w.e.NewClient() }
 }
 
 // floatingOK checks what a reader relies on after any refresh, finished or
@@ -189,12 +204,17 @@ func TestFaultAtEveryWrite(t *testing.T) {
 							f := kind.fault
 							f.Match, f.Nth, f.Times = writes, k, -1
 							in := w.e.Server.Inject(f)
-							_, err := w.refresh()
+							restore := impatient(w, f, 2)
+							failed, err := w.refresh()
+							restore()
 							if in.Fired() == 0 {
 								continue // this week's refresh made fewer writes
 							}
 							if err == nil {
 								t.Fatalf("write %d: the refresh succeeded although every write from it on failed", k)
+							}
+							if why := line(failed, "1.6").Error; f.Hang && (!strings.Contains(why, "registry "+w.e.Server.Host) || !strings.Contains(why, fixture.HangDeadline.String())) {
+								t.Errorf("write %d: a registry that never answers failed the line with %q; want the registry and the deadline named", k, why)
 							}
 							floatingOK(t, w.e, floating, fmt.Sprintf("write %d, after the failure", k))
 							w.e.Server.ClearFaults()
@@ -247,10 +267,14 @@ func TestTransientFaultAtEveryWrite(t *testing.T) {
 					f := kind.fault
 					f.Match, f.Nth = writes, k
 					var in *regtest.Injected
+					restore := func() {}
 					if k > 0 {
 						in = w.e.Server.Inject(f)
+						restore = impatient(w, f, registry.DefaultRetryPolicy().MaxAttempts)
 					}
-					if _, err := w.refresh(); err != nil {
+					_, err := w.refresh()
+					restore()
+					if err != nil {
 						t.Fatalf("%s at write %d: %v", kind.name, k, err)
 					}
 					w.e.Server.ClearFaults()

@@ -1,6 +1,7 @@
 package release_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -158,8 +159,9 @@ func releaseShape(t *testing.T, e *fixture.Env, from int, v string) string {
 }
 
 // TestFaultAtEveryWriteThenRerun fails a release at every write it makes,
-// with a 500, a 429 with Retry-After and a connection reset, on every
-// registry, then runs it again as the same CI run or as a new one (the
+// with a 500, a 429 with Retry-After, a connection reset and a registry
+// that never answers (the failing run's client then gives up at a short
+// deadline), on every registry, then runs it again as the same CI run or as a new one (the
 // two alternate from one write to the next): the re-run ends with the
 // tags of a clean release on one attested image, no floating tag ever
 // pointed at an unattested image, and no dated tag was written twice.
@@ -169,6 +171,7 @@ func TestFaultAtEveryWriteThenRerun(t *testing.T) {
 		{Status: http.StatusInternalServerError},
 		{Status: http.StatusTooManyRequests, RetryAfter: "1"},
 		{Reset: true},
+		{Hang: true},
 	}
 	for _, impl := range matrixImpls() {
 		t.Run(impl.Name, func(t *testing.T) {
@@ -210,12 +213,19 @@ func TestFaultAtEveryWriteThenRerun(t *testing.T) {
 					f := kind
 					f.Match, f.Nth, f.Times = writes, k, -1
 					in := e.Server.Inject(f)
+					if f.Hang {
+						e.Client = e.ImpatientClient(2)
+					}
 					_, err := rel(e, v, "test-run", tags)
+					e.Client = e.NewClient()
 					if in.Fired() == 0 {
 						continue
 					}
 					if err == nil {
 						t.Fatalf("%+v at write %d: the release succeeded although every write from it on failed", kind, k)
+					}
+					if f.Hang && (!errors.Is(err, registry.ErrTimeout) || !strings.Contains(err.Error(), "registry "+e.Server.Host)) {
+						t.Fatalf("a hang at write %d: %v; want ErrTimeout naming the registry", k, err)
 					}
 					checkNoUnattestedFloatingTag(t, e, []string{v, "1.6", "latest"})
 					e.Server.ClearFaults()
