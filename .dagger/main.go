@@ -113,7 +113,7 @@ func (m *Patchline) Check(
 	})
 }
 
-// Move a line's floating tags (line tag, stable/latest where the line has them) back to an earlier build of that line, given by tag (e.g. a dated tag) or digest. Builds of other lines and builds without attestations are refused.
+// Move a line's floating tags (line tag, stable/latest where the line has them) back to an earlier build of that line, given by tag (e.g. a dated tag) or digest. Builds of other lines and builds without attestations (without signed ones, when the policy signs) are refused.
 //
 // +cache="never"
 func (m *Patchline) Rollback(
