@@ -1,0 +1,290 @@
+package pipeline
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// The README and the functions' --help texts show dagger call commands
+// that a user copies. Without an engine nothing runs them here, so this
+// test reads them and checks each against the module's declarations in
+// .dagger/*.go: every argument before the function's name is one of the
+// constructor's, the function exists, and every argument after it is one
+// of the function's. A renamed or moved argument then fails here instead
+// of in a user's CI.
+
+// daggerName is how Dagger spells a Go name on the command line.
+func daggerName(goName string) string {
+	var b strings.Builder
+	for i, r := range goName {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// moduleShape is what .dagger/*.go declares: the constructor's arguments,
+// each function's arguments, and the functions of the objects they return
+// (an object's exported fields are functions too).
+type moduleShape struct {
+	constructor map[string]bool // argument name -> is a flag without value
+	functions   map[string]map[string]bool
+	returns     map[string]string // function -> object type it returns
+	objects     map[string][]string
+}
+
+func readModuleShape(t *testing.T) moduleShape {
+	t.Helper()
+	files, err := filepath.Glob("../.dagger/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no module sources in ../.dagger: %v", err)
+	}
+	m := moduleShape{constructor: map[string]bool{}, functions: map[string]map[string]bool{}, returns: map[string]string{}, objects: map[string][]string{}}
+	params := func(fl *ast.FieldList) map[string]bool {
+		out := map[string]bool{}
+		for _, f := range fl.List {
+			id, ok := f.Type.(*ast.Ident)
+			boolean := ok && id.Name == "bool"
+			for _, n := range f.Names {
+				if n.Name != "ctx" {
+					out[daggerName(n.Name)] = boolean
+				}
+			}
+		}
+		return out
+	}
+	fset := token.NewFileSet()
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") || strings.HasSuffix(file, "dagger.gen.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, file, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				switch {
+				case d.Recv == nil && d.Name.Name == "New":
+					m.constructor = params(d.Type.Params)
+				case d.Recv != nil && d.Name.IsExported():
+					name := daggerName(d.Name.Name)
+					m.functions[name] = params(d.Type.Params)
+					if res := d.Type.Results; res != nil {
+						if star, ok := res.List[0].Type.(*ast.StarExpr); ok {
+							if id, ok := star.X.(*ast.Ident); ok {
+								m.returns[name] = id.Name
+							}
+						}
+					}
+				}
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					ts, ok := s.(*ast.TypeSpec)
+					if !ok {
+						continue
+					}
+					st, ok := ts.Type.(*ast.StructType)
+					if !ok || ts.Name.Name == "Patchline" {
+						continue
+					}
+					for _, fl := range st.Fields.List {
+						for _, n := range fl.Names {
+							if n.IsExported() {
+								m.objects[ts.Name.Name] = append(m.objects[ts.Name.Name], daggerName(n.Name))
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if len(m.constructor) == 0 || len(m.functions) == 0 {
+		t.Fatal("found no constructor or no functions in .dagger")
+	}
+	return m
+}
+
+// shellWords splits a command line as a shell would, enough for the
+// README: quotes group words, and a GitHub expression ${{ ... }} is one
+// word.
+func shellWords(s string) []string {
+	s = regexp.MustCompile(`\$\{\{[^}]*\}\}`).ReplaceAllString(s, "EXPR")
+	var words []string
+	var cur strings.Builder
+	in, quote := false, rune(0)
+	for _, r := range s {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '"' || r == '\'':
+			quote, in = r, true
+		case unicode.IsSpace(r):
+			if in {
+				words = append(words, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteRune(r)
+			in = true
+		}
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// check returns what is wrong with one command, the words after "call".
+func (m moduleShape) check(words []string) []string {
+	var problems []string
+	fn := ""
+	args := m.constructor
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if strings.ContainsAny(w, "<>|;&") || w == "..." {
+			break // shell from here on, or a placeholder
+		}
+		if flag, ok := strings.CutPrefix(w, "--"); ok {
+			name, _, hasValue := strings.Cut(flag, "=")
+			if name == "help" {
+				continue
+			}
+			boolean, known := args[name]
+			if !known {
+				where := "the shared arguments (New, in constructor.go)"
+				if fn != "" {
+					where = "the arguments of " + fn
+				}
+				problems = append(problems, "--"+name+" is not among "+where)
+			}
+			if !boolean && !hasValue {
+				i++
+			}
+			continue
+		}
+		if fn != "" {
+			// A function of what fn returns; after it, core API calls
+			// (export, up) that the module does not declare.
+			if obj, ok := m.returns[fn]; ok && m.objects[obj] != nil && !slices.Contains(m.objects[obj], w) {
+				problems = append(problems, fn+" returns "+obj+", which has no function "+w)
+			}
+			break
+		}
+		fn = w
+		if args = m.functions[fn]; args == nil {
+			problems = append(problems, "the module has no function "+fn)
+			break
+		}
+	}
+	return problems
+}
+
+// commands finds the dagger call commands of a text: in code (joined
+// across backslash line ends, and the folded call: blocks of the CI
+// workflows) and in inline code spans.
+func commands(text string) []string {
+	var out []string
+	text = strings.ReplaceAll(text, "\\\n", " ")
+	lines := strings.Split(text, "\n")
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if strings.TrimSpace(l) == "call: >-" {
+			indent := len(l) - len(strings.TrimLeft(l, " "))
+			var block []string
+			for i+1 < len(lines) && len(lines[i+1])-len(strings.TrimLeft(lines[i+1], " ")) > indent {
+				i++
+				block = append(block, lines[i])
+			}
+			out = append(out, strings.Join(block, " "))
+		}
+	}
+	call := regexp.MustCompile(`dagger (?:-m \S+ )?call\b([^` + "`" + `\n]*)`)
+	for _, m := range call.FindAllStringSubmatch(text, -1) {
+		out = append(out, m[1])
+	}
+	// Inline spans may break across lines in prose.
+	span := regexp.MustCompile("`dagger (?:-m \\S+\\s+)?call\\s([^`]*)`")
+	for _, m := range span.FindAllStringSubmatch(text, -1) {
+		out = append(out, strings.Join(strings.Fields(m[1]), " "))
+	}
+	return out
+}
+
+func TestDocumentedCommandsMatchTheModule(t *testing.T) {
+	m := readModuleShape(t)
+	texts := map[string]string{}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts["README.md"] = string(readme)
+	files, _ := filepath.Glob("../.dagger/*.go")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Comments only: help texts are where commands are shown.
+		var comments []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if c, ok := strings.CutPrefix(strings.TrimSpace(l), "//"); ok {
+				comments = append(comments, c)
+			}
+		}
+		texts[filepath.Base(f)] = strings.Join(comments, "\n")
+	}
+	checked := 0
+	for name, text := range texts {
+		for _, c := range commands(text) {
+			words := shellWords(c)
+			if len(words) == 0 {
+				continue
+			}
+			checked++
+			for _, p := range m.check(words) {
+				t.Errorf("%s: dagger call %s: %s", name, c, p)
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("found only %d documented commands; the extraction no longer sees them", checked)
+	}
+}
+
+// The checker itself: what a renamed argument or function looks like.
+func TestDocumentedCommandChecker(t *testing.T) {
+	m := readModuleShape(t)
+	for cmd, wantProblems := range map[string]int{
+		"--image ghcr.io/acme/app release --version 1.6.0":           0,
+		"--image ghcr.io/acme/app release --version=1.6.0 --dry-run": 0,
+		"release --image ghcr.io/acme/app --version 1.6.0":           1, // shared argument after the function
+		"--imag ghcr.io/acme/app release --version 1.6.0":            1,
+		"relase --version 1.6.0":                                     1,
+		"pin --file Dockerfile summary":                              0,
+		"pin --file Dockerfile sumary":                               1,
+		"registry up --ports 5000:5000":                              0,
+		"--format json check > check.json && jq -e .ok check.json":   0,
+	} {
+		if got := m.check(shellWords(cmd)); len(got) != wantProblems {
+			t.Errorf("%s: %d problems %v; want %d", cmd, len(got), got, wantProblems)
+		}
+	}
+}
