@@ -52,30 +52,6 @@ func snapshot(t *testing.T, e *fixture.Env, digest string) state {
 	return s
 }
 
-// sameShape compares two states from different servers: the same tags,
-// all on one digest each, and the same referrers.
-func sameShape(a, b state) bool {
-	ka, kb := keys(a.tags), keys(b.tags)
-	if strings.Join(ka, ",") != strings.Join(kb, ",") || len(a.referrers) != len(b.referrers) {
-		return false
-	}
-	for k, v := range a.referrers {
-		if b.referrers[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
-func keys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // checkNoUnattestedFloatingTag asserts that every floating tag present
 // points at an index whose platform images all carry their attestations,
 // in both layouts.
