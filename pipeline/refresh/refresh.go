@@ -137,13 +137,13 @@ func Run(ctx context.Context, req Request) (*Report, error) {
 			lr.fail(err)
 		}
 	}
+	rep.Requests = in.Registry.Counter().Counts().Sub(start)
 	rep.count()
 	if rep.Rebuilt > 0 {
 		if rep.SignedBy, err = release.SignedBy(ctx, in); err != nil {
 			return rep, err
 		}
 	}
-	rep.Requests = in.Registry.Counter().Counts().Sub(start)
 	switch {
 	case rep.Failed > 0 || rep.Unchanged > 0:
 		return rep, fmt.Errorf("%w: %s", ErrFailed, rep.failedLines())

@@ -137,8 +137,8 @@ func releaseShape(t *testing.T, e *fixture.Env, from int, v string) string {
 // TestFaultAtEveryWriteThenRerun fails a release at every write it makes,
 // with a 500, a 429 with Retry-After, a connection reset and a registry
 // that never answers (the failing run's client then gives up at a short
-// deadline), on every registry, then runs it again as the same CI run or as a new one (the
-// two alternate from one write to the next): the re-run ends with the
+// deadline), on every registry, then runs it again as the same CI run or
+// as a new one (the two alternate from one write to the next): the re-run ends with the
 // tags of a clean release on one attested image, no floating tag ever
 // pointed at an unattested image, and no dated tag was written twice.
 // Each environment releases patch after patch, so one serves many writes.
