@@ -21,19 +21,34 @@ import (
 // of the function's. A renamed or moved argument then fails here instead
 // of in a user's CI.
 
-// daggerName is how Dagger spells a Go name on the command line.
+// daggerName is how Dagger spells a Go name on the command line: words in
+// lower case joined by "-", a run of capitals being one word (sourceUrl
+// and sourceURL are both source-url).
 func daggerName(goName string) string {
+	rs := []rune(goName)
 	var b strings.Builder
-	for i, r := range goName {
-		if unicode.IsUpper(r) {
-			if i > 0 {
+	for i, r := range rs {
+		if i > 0 && unicode.IsUpper(r) {
+			prev := rs[i-1]
+			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+			if !unicode.IsUpper(prev) || nextLower {
 				b.WriteByte('-')
 			}
-			r = unicode.ToLower(r)
 		}
-		b.WriteRune(r)
+		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+func TestDaggerName(t *testing.T) {
+	for in, want := range map[string]string{
+		"version": "version", "dryRun": "dry-run", "sourceUrl": "source-url", "sourceURL": "source-url",
+		"CheckPolicy": "check-policy", "oidcRequestURL": "oidc-request-url", "URLPath": "url-path",
+	} {
+		if got := daggerName(in); got != want {
+			t.Errorf("daggerName(%s) = %s; want %s", in, got, want)
+		}
+	}
 }
 
 // moduleShape is what .dagger/*.go declares: the constructor's arguments,
