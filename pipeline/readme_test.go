@@ -212,39 +212,100 @@ func (m moduleShape) check(words []string) []string {
 	return problems
 }
 
+// command is one documented dagger call: what follows "call", and whether
+// it calls the module remotely (dagger -m, or a CI workflow's module:).
+type command struct {
+	args   string
+	remote bool
+}
+
 // commands finds the dagger call commands of a text: in code (joined
-// across backslash line ends, and the folded call: blocks of the CI
-// workflows) and in inline code spans.
-func commands(text string) []string {
-	var out []string
+// across backslash line ends and YAML's folded >- blocks, such as the
+// call: of the CI workflows) and in inline code spans.
+func commands(text string) []command {
 	text = strings.ReplaceAll(text, "\\\n", " ")
 	lines := strings.Split(text, "\n")
+	var joined []string
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
+		if !strings.HasSuffix(strings.TrimSpace(l), ">-") {
+			joined = append(joined, l)
+			continue
+		}
+		indent := len(l) - len(strings.TrimLeft(l, " "))
+		var block []string
+		for i+1 < len(lines) && len(lines[i+1])-len(strings.TrimLeft(lines[i+1], " ")) > indent {
+			i++
+			block = append(block, strings.TrimSpace(lines[i]))
+		}
 		if strings.TrimSpace(l) == "call: >-" {
-			indent := len(l) - len(strings.TrimLeft(l, " "))
-			var block []string
-			for i+1 < len(lines) && len(lines[i+1])-len(strings.TrimLeft(lines[i+1], " ")) > indent {
-				i++
-				block = append(block, lines[i])
-			}
-			out = append(out, strings.Join(block, " "))
+			block = append([]string{"dagger -m workflow-module call"}, block...)
+		}
+		joined = append(joined, strings.Join(block, " "))
+	}
+	text = strings.Join(joined, "\n")
+	var out []command
+	call := regexp.MustCompile(`dagger (-m \S+ )?call\b([^` + "`" + `\n]*)`)
+	for _, m := range call.FindAllStringSubmatch(text, -1) {
+		if strings.TrimSpace(m[2]) != "" {
+			out = append(out, command{args: m[2], remote: m[1] != ""})
 		}
 	}
-	call := regexp.MustCompile(`dagger (?:-m \S+ )?call\b([^` + "`" + `\n]*)`)
-	for _, m := range call.FindAllStringSubmatch(text, -1) {
-		out = append(out, m[1])
-	}
 	// Inline spans may break across lines in prose.
-	span := regexp.MustCompile("`dagger (?:-m \\S+\\s+)?call\\s([^`]*)`")
+	span := regexp.MustCompile("`dagger (-m \\S+\\s+)?call\\s([^`]*)`")
 	for _, m := range span.FindAllStringSubmatch(text, -1) {
-		out = append(out, strings.Join(strings.Fields(m[1]), " "))
+		out = append(out, command{args: strings.Join(strings.Fields(m[2]), " "), remote: m[1] != ""})
 	}
 	return out
 }
 
+// readsCaller lists the functions that read the caller's files: the
+// source directory (policy, Dockerfile) and, for those marked true, the
+// git repository too. Called remotely without --source . (--repo .), they
+// would read patchline's own repository instead (+defaultPath="/").
+var readsCaller = map[string]bool{
+	"plan": true, "release": true, "edge": true, "refresh": true, "check": true, "rollback": true,
+	"pin": false, "check-policy": false,
+}
+
+// readsNothingOfTheCaller lists the functions that read neither: verify
+// reads a registry, registry only describes a service.
+var readsNothingOfTheCaller = map[string]bool{"verify": true, "registry": true}
+
+// remoteProblems says what a remote call of the module leaves out. Every
+// shared argument takes a value.
+func remoteProblems(words []string) []string {
+	given := map[string]bool{}
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if flag, ok := strings.CutPrefix(w, "--"); ok {
+			name, _, hasValue := strings.Cut(flag, "=")
+			given[name] = true
+			if !hasValue {
+				i++
+			}
+			continue
+		}
+		repo, reads := readsCaller[w]
+		var problems []string
+		if reads && !given["source"] {
+			problems = append(problems, "a remote module reads its own source unless given --source .")
+		}
+		if repo && !given["repo"] {
+			problems = append(problems, "a remote module reads its own git tags unless given --repo .")
+		}
+		return problems
+	}
+	return nil
+}
+
 func TestDocumentedCommandsMatchTheModule(t *testing.T) {
 	m := readModuleShape(t)
+	for fn := range m.functions {
+		if _, ok := readsCaller[fn]; !ok && !readsNothingOfTheCaller[fn] {
+			t.Errorf("say in readsCaller whether %s reads the caller's source and repository", fn)
+		}
+	}
 	texts := map[string]string{}
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -269,13 +330,17 @@ func TestDocumentedCommandsMatchTheModule(t *testing.T) {
 	checked := 0
 	for name, text := range texts {
 		for _, c := range commands(text) {
-			words := shellWords(c)
+			words := shellWords(c.args)
 			if len(words) == 0 {
 				continue
 			}
 			checked++
-			for _, p := range m.check(words) {
-				t.Errorf("%s: dagger call %s: %s", name, c, p)
+			problems := m.check(words)
+			if c.remote {
+				problems = append(problems, remoteProblems(words)...)
+			}
+			for _, p := range problems {
+				t.Errorf("%s: dagger call %s: %s", name, c.args, p)
 			}
 		}
 	}
@@ -301,5 +366,26 @@ func TestDocumentedCommandChecker(t *testing.T) {
 		if got := m.check(shellWords(cmd)); len(got) != wantProblems {
 			t.Errorf("%s: %d problems %v; want %d", cmd, len(got), got, wantProblems)
 		}
+	}
+}
+
+// A remote call without the caller's directories reads patchline's own.
+func TestRemoteCallsGiveTheCallersDirectories(t *testing.T) {
+	for cmd, want := range map[string]int{
+		"--source . --repo . release --version 1.6.0": 0,
+		"--repo . release --version 1.6.0":            1,
+		"--image ghcr.io/acme/app refresh":            2,
+		"--source . check-policy":                     0,
+		"check-policy":                                1,
+		"verify --image ghcr.io/acme/app:1.6":         0,
+	} {
+		if got := remoteProblems(shellWords(cmd)); len(got) != want {
+			t.Errorf("%s: %v; want %d problems", cmd, got, want)
+		}
+	}
+	got := commands("    - >-\n      dagger -m github.com/patchline/patchline call --source .\n      --repo . release --version 1.0.0\nrun `dagger call\nplan --version 1.0.0`\n")
+	want := []command{{args: " --source . --repo . release --version 1.0.0", remote: true}, {args: "plan --version 1.0.0"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("commands: %+v; want %+v", got, want)
 	}
 }
