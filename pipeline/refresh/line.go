@@ -27,15 +27,32 @@ func refreshLine(ctx context.Context, req Request, res *release.Resolver, lp pla
 	lr.Strategy = in.Policy.Refresh.Strategy
 	var prod *release.Product
 	interrupted, err := release.FindInterrupted(ctx, in, res, info.Newest, existing, lr.Published)
-	switch {
-	case err != nil:
+	if err != nil {
 		return err
+	}
+	rebase := in.Policy.Refresh.Strategy == policy.StrategyRebase
+	switch {
 	case interrupted != "":
 		prod, err = release.Adopt(ctx, in, b, in.Repositories[0], interrupted)
 		lr.Adopted = true
-	case in.Policy.Refresh.Strategy == policy.StrategyRebase && lr.onlyFinalMoved():
+	case rebase && lr.onlyFinalMoved():
 		prod, err = rebaseLine(ctx, in, res, b, lr)
-	default:
+		if errors.Is(err, errUnchanged) {
+			// The base's tag moved, but not the manifest of any platform
+			// the image has (the index was re-annotated, or a platform
+			// added): a rebase has no layer to swap, and only a build
+			// records the base as its tag is now, which check compares.
+			err = nil
+			lr.Notes = append(lr.Notes, "rebuilt rather than rebased: every platform already sits on the current base's manifest, and a build records the base as its tag is now")
+		}
+	}
+	if prod == nil && err == nil {
+		if rebase {
+			lr.Strategy = policy.StrategyRebuild
+			if !lr.onlyFinalMoved() {
+				lr.Notes = append(lr.Notes, "rebuilt rather than rebased: a rebase only replaces the final base's layers, and "+lr.Reason)
+			}
+		}
 		if in, err = withRefreshArg(ctx, in, lr); err != nil {
 			return err
 		}
@@ -46,14 +63,6 @@ func refreshLine(ctx context.Context, req Request, res *release.Resolver, lp pla
 				return nil
 			}
 		}
-	}
-	if in.Policy.Refresh.Strategy == policy.StrategyRebase && interrupted == "" && !lr.onlyFinalMoved() {
-		lr.Strategy = policy.StrategyRebuild
-		lr.Notes = append(lr.Notes, "rebuilt rather than rebased: a rebase only replaces the final base's layers, and "+lr.Reason)
-	}
-	if errors.Is(err, errUnchanged) {
-		lr.Status, lr.Reason = StatusSkipped, "every platform already sits on the current base"
-		return nil
 	}
 	if err != nil {
 		return err

@@ -216,3 +216,49 @@ func TestEachLineChecksOutItsTagOnce(t *testing.T) {
 		})
 	}
 }
+
+// Under the rebase strategy, a line refreshed although nothing moved
+// (--force) is rebuilt: a rebase would find nothing to swap, and skipping
+// it would ignore what --force asks for.
+func TestRebaseStrategyForcedWithNothingMovedRebuilds(t *testing.T) {
+	w := newWorld(t, regtest.GGCR(), rebasePolicy, "v1.6.2")
+	e := w.e
+	before := e.Digest(e.Repo + ":1.6")
+	w.week()
+	builds := e.Builds()
+	rep, err := w.refresh(func(r *refresh.Request) { r.Force = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := line(rep, "1.6")
+	if l.Status != refresh.StatusRebuilt || l.Strategy != "rebuild" || e.Builds() == builds || e.Digest(e.Repo+":1.6") == before {
+		t.Fatalf("forced refresh under rebase: status %s strategy %s, %d builds, 1.6 moved %v (%s)", l.Status, l.Strategy, e.Builds()-builds, e.Digest(e.Repo+":1.6") != before, l.Reason)
+	}
+}
+
+// When the base's tag moves to an index whose platform manifests are the
+// ones the image already sits on (the index re-annotated), a rebase has no
+// layer to swap: the line is rebuilt, which records the base as its tag is
+// now, so the next check and refresh agree that it is current.
+func TestRebaseStrategyWhenOnlyTheBaseIndexMoved(t *testing.T) {
+	w := newWorld(t, regtest.GGCR(), rebasePolicy, "v1.6.2")
+	e := w.e
+	w.week()
+	was := e.Digest(e.Base)
+	reannotated := mutate.Annotations(e.Index(e.Base), map[string]string{"org.example.note": "re-annotated"}).(v1.ImageIndex)
+	e.Server.Seed(t, e.Base, reannotated)
+	if now := e.Digest(e.Base); now == "" || now == was {
+		t.Fatalf("setup: the base tag did not move (%s)", now)
+	}
+	rep, err := w.refresh()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := line(rep, "1.6"); l.Status != refresh.StatusRebuilt {
+		t.Fatalf("refresh after the base index moved: %s (%s)", l.Status, l.Reason)
+	}
+	check, err := w.refresh(func(r *refresh.Request) { r.CheckOnly = true })
+	if err != nil || statuses(check) != "1.6=skipped" {
+		t.Errorf("check after the refresh: %v %s", err, statuses(check))
+	}
+}

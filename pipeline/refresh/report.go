@@ -142,13 +142,12 @@ type LineReport struct {
 }
 
 // onlyFinalMoved reports whether the line is stale because its final base
-// moved and nothing else: what a rebase can fix.
+// moved and nothing else: what a rebase can fix. A line rebuilt although
+// nothing moved (--force, skip_unchanged: false) is not: a rebase would
+// find nothing to swap.
 func (lr *LineReport) onlyFinalMoved() bool {
-	if lr.packageUpdates {
+	if lr.packageUpdates || len(lr.moved) == 0 {
 		return false
-	}
-	if len(lr.moved) == 0 {
-		return lr.Base != nil && lr.Base.Name != ""
 	}
 	for _, m := range lr.moved {
 		if m.Role != dockerfile.RoleFinal {
