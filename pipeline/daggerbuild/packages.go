@@ -98,8 +98,9 @@ func (c *PackageChecker) CheckPackages(ctx context.Context, img refresh.PackageI
 	if plan.Unsupported != "" {
 		return probe, nil, nil
 	}
-	for _, k := range slices.Sorted(maps.Keys(ospkg.Env)) {
-		ctr = ctr.WithEnvVariable(k, ospkg.Env[k])
+	env := ospkg.StepEnv(img.Asked)
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		ctr = ctr.WithEnvVariable(k, env[k])
 	}
 	var runs []ospkg.Run
 	for _, cmd := range plan.Commands {

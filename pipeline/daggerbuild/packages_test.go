@@ -1,7 +1,9 @@
 package daggerbuild
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -44,5 +46,26 @@ func TestLayoutTarHoldsTheImage(t *testing.T) {
 	want, _ := img.Digest()
 	if len(im.Manifests) != 1 || im.Manifests[0].Digest != want || !im.Manifests[0].Platform.Equals(p) {
 		t.Fatalf("read back %+v; want %s for %s", im.Manifests, want, p)
+	}
+}
+
+// The engine caches a container step by its inputs. The package check's
+// commands must run with ospkg.StepEnv of the time the check was asked
+// for, or a persistent engine replays an earlier check of the same image
+// and never sees the updates published since. Without an engine, the
+// source says so: every variable the commands get comes from StepEnv.
+func TestPackageCheckRunsWithTheTimeItWasAskedFor(t *testing.T) {
+	src, err := os.ReadFile("packages.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(src)
+	env := strings.Index(s, "ospkg.StepEnv(img.Asked)")
+	exec := strings.Index(s, ".WithExec(")
+	if env < 0 || exec < 0 || env > exec {
+		t.Errorf("CheckPackages must set ospkg.StepEnv(img.Asked) on the container before its first WithExec")
+	}
+	if strings.Count(s, "WithEnvVariable(") != 1 || strings.Contains(s, "ospkg.Env[") {
+		t.Errorf("CheckPackages sets variables other than StepEnv's")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchline/patchline/pipeline/policy"
 )
@@ -244,5 +245,23 @@ func TestMissingRunIsAnError(t *testing.T) {
 	_, err := Parse(pl, rc.probe, []Run{up})
 	if !errors.Is(err, ErrCheck) || !strings.Contains(err.Error(), "apt-get -s upgrade did not run") {
 		t.Errorf("%v", err)
+	}
+}
+
+// Each check runs with its own time among the variables, and the rest of
+// Env unchanged.
+func TestStepEnvIsEachChecksOwn(t *testing.T) {
+	monday := time.Date(2026, 2, 9, 4, 17, 0, 0, time.UTC)
+	a, b := StepEnv(monday), StepEnv(monday.AddDate(0, 0, 7))
+	if a[EnvAskedAt] == "" || a[EnvAskedAt] == b[EnvAskedAt] {
+		t.Errorf("%s: %q then %q", EnvAskedAt, a[EnvAskedAt], b[EnvAskedAt])
+	}
+	for k, v := range Env {
+		if a[k] != v {
+			t.Errorf("%s = %q; want %q", k, a[k], v)
+		}
+	}
+	if _, ok := Env[EnvAskedAt]; ok {
+		t.Error("StepEnv changed Env")
 	}
 }

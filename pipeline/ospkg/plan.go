@@ -2,7 +2,9 @@ package ospkg
 
 import (
 	"fmt"
+	"maps"
 	"sort"
+	"time"
 )
 
 // Manager is a package manager.
@@ -70,6 +72,19 @@ func (p Probe) OSRelease() (OSRelease, bool) {
 // Env is the environment every command runs with: untranslated messages
 // (the parsers read English) and no prompts.
 var Env = map[string]string{"LANG": "C", "LC_ALL": "C", "DEBIAN_FRONTEND": "noninteractive"}
+
+// EnvAskedAt is the variable StepEnv sets to when the check was asked for.
+const EnvAskedAt = "PATCHLINE_CHECK_ASKED_AT"
+
+// StepEnv is Env for one check asked for at asked. A container step is
+// cached by its inputs; the time makes every check's inputs its own, so
+// apt-get update and the rest really run against today's mirrors instead
+// of an engine replaying last week's output for the same image.
+func StepEnv(asked time.Time) map[string]string {
+	env := maps.Clone(Env)
+	env[EnvAskedAt] = asked.UTC().Format(time.RFC3339Nano)
+	return env
+}
 
 // Step names what a command is for, so Parse finds each output.
 type Step string

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -36,6 +37,12 @@ type PackageImage struct {
 	// Image reads it from the registry (lazily: layers are read only when
 	// the checker needs them).
 	Image v1.Image
+	// Asked is when the check was asked for. The checker makes it part of
+	// what its commands run with (ospkg.StepEnv): a persistent engine
+	// caches a step by its inputs, and the same image with the same
+	// commands would otherwise replay an earlier check's answer, never
+	// seeing the updates published since.
+	Asked time.Time
 }
 
 // PackageChecker asks an image's own package manager what it would
@@ -82,7 +89,7 @@ func checkPackages(ctx context.Context, req Request, lr *LineReport, m *registry
 		if img == nil {
 			return fmt.Errorf("%s, listed as the %s image of %s, is an index, not an image", ref, d.Platform, repo)
 		}
-		probe, runs, err := req.Packages.CheckPackages(ctx, PackageImage{Ref: ref, Platform: *d.Platform, Image: img})
+		probe, runs, err := req.Packages.CheckPackages(ctx, PackageImage{Ref: ref, Platform: *d.Platform, Image: img, Asked: req.Inputs.Now()})
 		if err != nil {
 			return fmt.Errorf("checking the OS packages of %s (%s): %w", d.Platform, ref, err)
 		}

@@ -3,7 +3,9 @@ package refresh_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -18,14 +20,46 @@ import (
 // aptChecker answers the package check of an image the way apt in it
 // would against the mirror: apt-get update and apt-get -s upgrade outputs
 // in the recorded format, parsed by ospkg like the engine's. An image
-// with no dpkg database has no package manager.
+// with no dpkg database has no package manager. Like a persistent engine,
+// it replays the answer of a step it ran before with the same inputs (the
+// image and the environment daggerbuild gives the commands), so a check
+// whose inputs do not change from run to run sees no new update.
 type aptChecker struct {
 	mirror *fixture.Mirror
 	calls  atomic.Int64
+
+	mu     sync.Mutex
+	cached map[string]aptAnswer
+}
+
+type aptAnswer struct {
+	probe ospkg.Probe
+	runs  []ospkg.Run
 }
 
 func (c *aptChecker) CheckPackages(ctx context.Context, img refresh.PackageImage) (ospkg.Probe, []ospkg.Run, error) {
 	c.calls.Add(1)
+	d, err := img.Image.Digest()
+	if err != nil {
+		return ospkg.Probe{}, nil, err
+	}
+	key := fmt.Sprint(d, ospkg.StepEnv(img.Asked))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a, ok := c.cached[key]; ok {
+		return a.probe, a.runs, nil
+	}
+	probe, runs, err := c.ask(img)
+	if err == nil {
+		if c.cached == nil {
+			c.cached = map[string]aptAnswer{}
+		}
+		c.cached[key] = aptAnswer{probe, runs}
+	}
+	return probe, runs, err
+}
+
+func (c *aptChecker) ask(img refresh.PackageImage) (ospkg.Probe, []ospkg.Run, error) {
 	pkgs, err := testscan.Packages(img.Image)
 	if err != nil {
 		return ospkg.Probe{}, nil, err

@@ -72,7 +72,7 @@ func adopt(ctx context.Context, in Inputs, b Build, pub *published) (*Product, e
 	if err := prod.setPlatforms(idx); err != nil {
 		return nil, err
 	}
-	started := in.now()
+	started := in.Now()
 	prod.make = func(ctx context.Context, d v1.Descriptor) error {
 		return prod.makeStatements(ctx, in, b, idx, d, started, "build")
 	}

@@ -88,7 +88,7 @@ func (prod *Product) ReferrersAttach(in Inputs) publish.AttachFunc {
 				if err != nil {
 					return nil, err
 				}
-				a, err := refs.Attach(ctx, r, subject, art, in.now())
+				a, err := refs.Attach(ctx, r, subject, art, in.Now())
 				if err != nil {
 					return nil, fmt.Errorf("attaching %s to %s@%s: %w", w.artifactType, repo, subject.Digest, err)
 				}
@@ -96,7 +96,7 @@ func (prod *Product) ReferrersAttach(in Inputs) publish.AttachFunc {
 			}
 			var signedBundles []attest.AttachedBundle
 			if signed {
-				if signedBundles, err = in.Signer.Ensure(ctx, refs, r, prod.signedAttestations(in, pi), in.now()); err != nil {
+				if signedBundles, err = in.Signer.Ensure(ctx, refs, r, prod.signedAttestations(in, pi), in.Now()); err != nil {
 					return nil, err
 				}
 				for _, b := range signedBundles {

@@ -103,7 +103,8 @@ func (in Inputs) platforms() []v1.Platform {
 	return out
 }
 
-func (in Inputs) now() time.Time {
+// Now is the run's clock: Clock, or Date without one.
+func (in Inputs) Now() time.Time {
 	if in.Clock == nil {
 		return in.Date
 	}

@@ -107,7 +107,7 @@ func Produce(ctx context.Context, in Inputs, res *Resolver, b Build) (*Product, 
 		}
 		pinned.Final.Platforms = pd
 	}
-	started := in.now()
+	started := in.Now()
 	common, per, err := Annotations(in, b, pinned)
 	if err != nil {
 		return nil, err
@@ -302,7 +302,7 @@ func provenance(in Inputs, b Build, d v1.Descriptor, subject attest.Subject, pin
 		Tools:            in.Tools,
 		InvocationID:     in.InvocationID,
 		StartedOn:        started,
-		FinishedOn:       in.now(),
+		FinishedOn:       in.Now(),
 	})
 }
 
@@ -365,7 +365,7 @@ func Describe(idx v1.ImageIndex, annotations map[string]string) (v1.ImageIndex, 
 // bases for provenance; strategy is "build" or "rebase".
 func Attest(ctx context.Context, in Inputs, b Build, idx v1.ImageIndex, pinned *Pinned, strategy string) (*Product, error) {
 	prod := &Product{Pinned: pinned}
-	if err := prod.attest(ctx, in, b, idx, in.now(), strategy); err != nil {
+	if err := prod.attest(ctx, in, b, idx, in.Now(), strategy); err != nil {
 		return nil, err
 	}
 	return prod, nil
