@@ -7,12 +7,14 @@ import (
 )
 
 // apkUpgrade is a line of apk upgrade --simulate: "(1/2) Upgrading busybox
-// (1.36.1-r29 -> 1.36.1-r30)"; a package from a tagged repository is
-// named name@tag.
-var apkUpgrade = regexp.MustCompile(`^\(\d+/\d+\) Upgrading (\S+) \((\S+) -> (\S+)\)`)
+// (1.36.1-r29 -> 1.36.1-r30)", the counter padded to the total's width by
+// apk-tools 3 ("( 1/12)"); a package from a tagged repository is named
+// name@tag.
+var apkUpgrade = regexp.MustCompile(`^\(\s*\d+/\d+\) Upgrading (\S+) \((\S+) -> (\S+)\)`)
 
-// apkBranch matches a repository URL of a stable branch, .../v3.20/main.
-var apkBranch = regexp.MustCompile(`/v\d+\.\d+/`)
+// apkBranch matches a repository URL of a stable branch, .../v3.20/main
+// or .../latest-stable/main.
+var apkBranch = regexp.MustCompile(`/(v\d+\.\d+|latest-stable)/`)
 
 // parseApk reads apk update and apk upgrade --simulate.
 func parseApk(res *Result, runs steps, probe Probe) error {
@@ -61,9 +63,12 @@ func parseApk(res *Result, runs steps, probe Probe) error {
 	if !ok {
 		return fmt.Errorf("%w: apk upgrade --simulate did not end with \"OK: ...\": %s", ErrCheck, tail(sim))
 	}
+	// A world entry with a version constraint holds its package back:
+	// name=1.2.3-r0 and name~1.2 pin it, name<2 caps it. A lower bound
+	// (name>=1.2, name>1.2) lets every upgrade through.
 	for _, w := range lines(probe.Files["/etc/apk/world"]) {
 		w = strings.TrimSpace(w)
-		if i := strings.IndexAny(w, "=<>~"); i > 0 {
+		if i := strings.IndexAny(w, "=<>~"); i > 0 && w[i] != '>' {
 			res.Held = append(res.Held, w[:i])
 		}
 	}
