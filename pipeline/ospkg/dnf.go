@@ -67,8 +67,11 @@ func rpmInstalled(runs steps) (map[string]string, error) {
 }
 
 // checkUpdate reads dnf check-update: "name.arch  version-release  repo"
-// lines, until the "Obsoleting Packages" section, whose lines name what
-// the updates replace.
+// lines. Under the "Obsoleting Packages" heading ("Obsoleting packages"
+// in dnf 5) each such line is a package that replaces the installed ones
+// indented under it: an update too, which dnf 4 lists there alone (and
+// exits 100 for) and dnf 5 lists among the upgrades as well, so each
+// package counts once.
 func checkUpdate(r Run) ([]Update, error) {
 	switch r.Exit {
 	case 0:
@@ -81,18 +84,17 @@ func checkUpdate(r Run) ([]Update, error) {
 		return nil, failed(r, ErrCheck)
 	}
 	var out []Update
+	seen := map[string]bool{}
 	for _, l := range lines(r.Stdout) {
-		if strings.HasPrefix(l, "Obsoleting Packages") {
-			break
-		}
 		f := strings.Fields(l)
-		if len(f) != 3 || strings.HasPrefix(l, " ") {
+		if len(f) != 3 || strings.HasPrefix(l, " ") || seen[f[0]] {
 			continue
 		}
 		dot := strings.LastIndexByte(f[0], '.')
 		if dot <= 0 {
 			continue
 		}
+		seen[f[0]] = true
 		out = append(out, Update{Name: f[0][:dot], Arch: f[0][dot+1:], To: strings.TrimPrefix(f[1], "0:"), Source: f[2]})
 	}
 	if len(out) == 0 {
