@@ -202,6 +202,7 @@ func TestPlanPicksTheManager(t *testing.T) {
 		{"rocky", Probe{Files: rel("ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n"), Binaries: []string{"/usr/bin/dnf", "/bin/rpm"}}, Dnf, "/bin/rpm"},
 		{"ubi minimal", Probe{Files: map[string]string{"/usr/lib/os-release": "ID=\"rhel\"\n"}, Binaries: []string{"/usr/bin/microdnf", "/usr/bin/rpm"}}, Microdnf, "/usr/bin/rpm"},
 		{"distroless", Probe{Files: rel("ID=debian\nPRETTY_NAME=\"Distroless\"\n")}, "", ""},
+		{"amazon linux 2 (yum)", Probe{Files: rel("ID=\"amzn\"\nVERSION_ID=\"2\"\nPRETTY_NAME=\"Amazon Linux 2\"\n"), Binaries: []string{"/usr/bin/yum", "/usr/bin/rpm"}}, "", ""},
 		{"scratch", Probe{}, "", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,6 +214,9 @@ func TestPlanPicksTheManager(t *testing.T) {
 				if pl.Unsupported == "" || !strings.Contains(pl.Unsupported, "cannot check packages") {
 					t.Errorf("unsupported %q", pl.Unsupported)
 				}
+				if slices.Contains(tt.probe.Binaries, "/usr/bin/yum") != strings.Contains(pl.Unsupported, "has yum") {
+					t.Errorf("unsupported %q does not say what the image has", pl.Unsupported)
+				}
 				res, err := Parse(pl, tt.probe, nil)
 				if err != nil || res.Checked || res.Reason != pl.Unsupported {
 					t.Errorf("an image with no package manager: %+v %v", res, err)
@@ -221,6 +225,15 @@ func TestPlanPicksTheManager(t *testing.T) {
 			}
 			if pl.Commands[0].Args[0] != tt.firstArg {
 				t.Errorf("first command %q", pl.Commands[0].Args)
+			}
+			// dnf reads a repository it cannot reach as one with no
+			// updates when skip_if_unavailable is on, in dnf.conf or in
+			// the repository's own file.
+			for _, c := range pl.Commands {
+				if c.Step == StepUpgrade && tt.manager == Dnf &&
+					(!slices.Contains(c.Args, "--setopt=skip_if_unavailable=False") || !slices.Contains(c.Args, "--setopt=*.skip_if_unavailable=False")) {
+					t.Errorf("%q lets dnf skip an unreachable repository", c.Args)
+				}
 			}
 		})
 	}

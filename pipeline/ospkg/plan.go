@@ -3,7 +3,7 @@ package ospkg
 import (
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -39,6 +39,7 @@ var Binaries = []string{
 	"/usr/bin/microdnf",
 	"/usr/bin/rpm",
 	"/bin/rpm",
+	"/usr/bin/yum",
 }
 
 // Probe is what the caller found in the image without running anything.
@@ -156,10 +157,15 @@ func PlanFor(p Probe) Plan {
 			dnf = "dnf5"
 		}
 		pl.Manager = Dnf
+		// A repository that cannot be reached is skipped, and read as
+		// having no updates, when skip_if_unavailable is on: in dnf.conf
+		// (Debian's dnf, Azure Linux) or in the repository's own file,
+		// which only the repoid-glob form overrides.
+		strict := []string{"--setopt=skip_if_unavailable=False", "--setopt=*.skip_if_unavailable=False"}
 		pl.Commands = []Command{
 			rpmQuery,
-			{Step: StepUpgrade, Args: []string{dnf, "-q", "--setopt=skip_if_unavailable=False", "check-update"}},
-			{Step: StepSecurity, Args: []string{dnf, "-q", "--security", "--setopt=skip_if_unavailable=False", "check-update"}},
+			{Step: StepUpgrade, Args: slices.Concat([]string{dnf, "-q"}, strict, []string{"check-update"})},
+			{Step: StepSecurity, Args: slices.Concat([]string{dnf, "-q", "--security"}, strict, []string{"check-update"})},
 			{Step: StepHeld, Args: []string{dnf, "-q", "versionlock", "list"}, Optional: true},
 		}
 	case p.has("/usr/bin/microdnf") && (p.has("/usr/bin/rpm") || p.has("/bin/rpm")):
@@ -178,8 +184,9 @@ func unsupported(rel OSRelease, hasRelease bool, p Probe) string {
 	if !hasRelease {
 		return "the image has no /etc/os-release and no package manager (a scratch or distroless image): cannot check packages"
 	}
-	found := append([]string(nil), p.Binaries...)
-	sort.Strings(found)
+	if p.has("/usr/bin/yum") {
+		return fmt.Sprintf("%s has yum without dnf (Amazon Linux 2, CentOS 7), which the check does not ask; only dnf, dnf5 and microdnf are asked (Amazon Linux 2023, RHEL 8 and later, Fedora): cannot check packages", rel.Name())
+	}
 	what := "no package manager"
 	switch {
 	case rel.Is("debian") || rel.Is("ubuntu"):
