@@ -112,8 +112,13 @@ func dnfNetwork(stderr string) bool {
 	return false
 }
 
-// versionLock is an entry of dnf versionlock list: name-epoch:version-release.arch.
+// versionLock is an entry of dnf 4's versionlock list:
+// name-epoch:version-release.arch.
 var versionLock = regexp.MustCompile(`^(.+)-\d+:\S+$`)
+
+// versionLock5 heads an entry of dnf 5's versionlock list, "Package name:
+// openssl-libs", followed by its conditions ("evr = 1:3.2.1-1.fc40").
+var versionLock5 = regexp.MustCompile(`^Package name:\s*(\S+)$`)
 
 func versionLocks(out string) []string {
 	var held []string
@@ -122,7 +127,9 @@ func versionLocks(out string) []string {
 		if strings.HasPrefix(l, "!") {
 			continue // an exclusion, not a lock
 		}
-		if m := versionLock.FindStringSubmatch(l); m != nil {
+		if m := versionLock5.FindStringSubmatch(l); m != nil {
+			held = append(held, m[1])
+		} else if m := versionLock.FindStringSubmatch(l); m != nil {
 			held = append(held, m[1])
 		}
 	}

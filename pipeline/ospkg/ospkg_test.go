@@ -278,3 +278,15 @@ func TestStepEnvIsEachChecksOwn(t *testing.T) {
 		t.Error("StepEnv changed Env")
 	}
 }
+
+// dnf 4 lists a lock as name-epoch:version-release.arch; dnf 5 as a
+// "Package name:" entry with its conditions under it.
+func TestVersionLocksOfDnf4AndDnf5(t *testing.T) {
+	dnf4 := "openssl-libs-1:3.2.1-1.fc40.*\n!tzdata-0:2024a-1.fc40.*\n"
+	dnf5 := "# Added by 'versionlock add' command on 2026-11-02 10:00:00\nPackage name: openssl-libs\nevr = 1:3.2.1-1.fc40\n"
+	for name, out := range map[string]string{"dnf 4": dnf4, "dnf 5": dnf5} {
+		if got := versionLocks(out); !slices.Equal(got, []string{"openssl-libs"}) {
+			t.Errorf("%s: held %q; want openssl-libs", name, got)
+		}
+	}
+}
