@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -65,17 +66,36 @@ func (s SBOM) OSPackages() (map[string]OSPackage, error) {
 	default:
 		return nil, fmt.Errorf("%w %q", ErrUnknownSBOMFormat, s.Format)
 	}
+	// Packages installed side by side in several versions (rpm's
+	// install-only kernels, gpg-pubkey) share a Key: their versions are
+	// kept together, sorted, so that any one of them changing shows.
+	versions := map[string][]string{}
 	out := map[string]OSPackage{}
 	for _, p := range purls {
 		pkg, ok := osPackage(p)
-		if ok {
-			out[pkg.Key()] = pkg
+		if !ok {
+			continue
+		}
+		k := pkg.Key()
+		if !slices.Contains(versions[k], pkg.Version) {
+			versions[k] = append(versions[k], pkg.Version)
+		}
+		out[k] = pkg
+	}
+	for k, vs := range versions {
+		if len(vs) > 1 {
+			slices.Sort(vs)
+			p := out[k]
+			p.Version = strings.Join(vs, ", ")
+			out[k] = p
 		}
 	}
 	return out, nil
 }
 
-// osPackage reads pkg:<type>/<namespace>/<name>@<version>?arch=<arch>.
+// osPackage reads pkg:<type>/<namespace>/<name>@<version>?arch=<arch>; an
+// rpm's epoch, a qualifier of its own, goes before the version as rpm
+// writes it (1:3.2.1-2.fc40), so a change of epoch alone is a change.
 func osPackage(purl string) (OSPackage, bool) {
 	rest, ok := strings.CutPrefix(purl, "pkg:")
 	if !ok {
@@ -102,6 +122,9 @@ func osPackage(purl string) (OSPackage, bool) {
 	}
 	if q, err := url.ParseQuery(query); err == nil {
 		pkg.Arch = q.Get("arch")
+		if e := q.Get("epoch"); e != "" && e != "0" {
+			pkg.Version = e + ":" + pkg.Version
+		}
 	}
 	return pkg, pkg.Name != "" && pkg.Version != ""
 }

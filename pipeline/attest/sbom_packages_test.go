@@ -74,3 +74,45 @@ func TestReadAttachedSBOM(t *testing.T) {
 		})
 	}
 }
+
+// rpm packages: the epoch qualifier is part of the version, and a package
+// installed in several versions (install-only kernels) keeps them all.
+func TestOSPackagesOfRPMs(t *testing.T) {
+	doc := func(purls ...string) SBOM {
+		var comps []string
+		for _, p := range purls {
+			comps = append(comps, `{"type":"library","name":"x","purl":"`+p+`"}`)
+		}
+		s, err := ParseSBOM(CycloneDXJSON, []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[`+strings.Join(comps, ",")+`]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := doc("pkg:rpm/fedora/openssl-libs@3.2.1-2.fc40?arch=x86_64&epoch=1",
+		"pkg:rpm/fedora/kernel-core@6.11.4-301.fc41?arch=x86_64", "pkg:rpm/fedora/kernel-core@6.11.3-300.fc41?arch=x86_64")
+	pkgs, err := before.OSPackages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := pkgs["rpm/openssl-libs/x86_64"].Version; v != "1:3.2.1-2.fc40" {
+		t.Errorf("openssl-libs %q; want the epoch before the version", v)
+	}
+	if v := pkgs["rpm/kernel-core/x86_64"].Version; v != "6.11.3-300.fc41, 6.11.4-301.fc41" {
+		t.Errorf("kernel-core %q; want both versions", v)
+	}
+	after := doc("pkg:rpm/fedora/openssl-libs@3.2.1-2.fc40?arch=x86_64&epoch=2",
+		"pkg:rpm/fedora/kernel-core@6.11.4-301.fc41?arch=x86_64", "pkg:rpm/fedora/kernel-core@6.11.5-302.fc41?arch=x86_64")
+	changes, err := DiffOSPackages(before, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range changes {
+		got = append(got, c.String())
+	}
+	want := "kernel-core 6.11.3-300.fc41, 6.11.4-301.fc41 → 6.11.4-301.fc41, 6.11.5-302.fc41; openssl-libs 1:3.2.1-2.fc40 → 2:3.2.1-2.fc40"
+	if strings.Join(got, "; ") != want {
+		t.Errorf("changes %q; want %q", strings.Join(got, "; "), want)
+	}
+}
