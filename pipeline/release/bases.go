@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
 
@@ -75,6 +76,7 @@ type lookup struct {
 	once      sync.Once
 	digest    string
 	platforms map[string]string
+	notIndex  bool // the digest is one image, not an index
 	err       error
 }
 
@@ -121,35 +123,50 @@ func (r *Resolver) known(ref string) string {
 // PlatformDigests returns the platform manifest digests of ref@digest:
 // one GET of the index, only for the final base. A single-platform base
 // maps every requested platform to its own digest.
+//
+// What the registry answered is kept per digest, and want is applied to
+// it on every call: callers that want other platforms of the same image
+// (a line's final base, another line's copied-in image) each get their
+// own answer.
 func (r *Resolver) PlatformDigests(ctx context.Context, ref, digest string, want []v1.Platform) (map[string]string, error) {
 	l := r.entry(r.platforms, ref+"@"+digest)
-	l.once.Do(func() { l.platforms, l.err = r.platformDigests(ctx, ref, digest, want) })
-	return l.platforms, l.err
-}
-
-func (r *Resolver) platformDigests(ctx context.Context, ref, digest string, want []v1.Platform) (map[string]string, error) {
+	l.once.Do(func() { l.platforms, l.notIndex, l.err = r.platformManifests(ctx, ref, digest) })
+	if l.err != nil {
+		return nil, l.err
+	}
 	out := map[string]string{}
-	descs, err := r.reg.PlatformManifests(ctx, reponame.Of(ref)+"@"+digest)
-	switch {
-	case errors.Is(err, registry.ErrNotIndex):
+	if l.notIndex {
 		for _, p := range want {
 			out[p.String()] = digest
 		}
-	case err != nil:
-		return nil, err
-	default:
-		for _, d := range descs {
-			if d.Platform != nil {
-				out[d.Platform.String()] = d.Digest.String()
-			}
-		}
-		for _, p := range want {
-			if _, ok := out[p.String()]; !ok {
-				return nil, fmt.Errorf("base %s has no %s image (it has %s); build only the platforms the base provides with --platform, or choose another base", ref, p, keys(out))
-			}
+		return out, nil
+	}
+	maps.Copy(out, l.platforms)
+	for _, p := range want {
+		if _, ok := out[p.String()]; !ok {
+			return nil, fmt.Errorf("base %s has no %s image (it has %s); build only the platforms the base provides with --platform, or choose another base", ref, p, keys(out))
 		}
 	}
 	return out, nil
+}
+
+// platformManifests reads the index digest names: each platform's
+// manifest, or notIndex when the digest is a single image.
+func (r *Resolver) platformManifests(ctx context.Context, ref, digest string) (platforms map[string]string, notIndex bool, err error) {
+	descs, err := r.reg.PlatformManifests(ctx, reponame.Of(ref)+"@"+digest)
+	switch {
+	case errors.Is(err, registry.ErrNotIndex):
+		return nil, true, nil
+	case err != nil:
+		return nil, false, err
+	}
+	platforms = map[string]string{}
+	for _, d := range descs {
+		if d.Platform != nil {
+			platforms[d.Platform.String()] = d.Digest.String()
+		}
+	}
+	return platforms, false, nil
 }
 
 // Pin parses the Dockerfile for every platform, resolves its bases (one
