@@ -44,9 +44,11 @@ func rebaseLine(ctx context.Context, in release.Inputs, res *release.Resolver, b
 	if err != nil {
 		return nil, err
 	}
-	m, err := reg.Inspect(ctx, image)
-	if err != nil {
-		return nil, err
+	m := lr.image // as the check read it
+	if m == nil || m.Digest.String() != lr.Published {
+		if m, err = reg.Inspect(ctx, image); err != nil {
+			return nil, err
+		}
 	}
 	created, err := time.Parse(time.RFC3339, m.Annotations[build.AnnotationCreated])
 	if err != nil {
