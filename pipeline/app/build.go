@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"path"
 	"regexp"
@@ -165,7 +166,11 @@ func prepare(ctx context.Context, req BuildRequest, attested bool) (prepared, er
 			opts = append(opts, registry.WithCredentials(host, req.Username, req.Password))
 		}
 	}
-	cfgOpts, err := dockerConfigOptions(req.DockerConfig)
+	var loggedIn []string
+	if req.Username != "" {
+		loggedIn = hosts(repos)
+	}
+	cfgOpts, err := dockerConfigOptions(req.DockerConfig, loggedIn...)
 	if err != nil {
 		return out, err
 	}
@@ -286,8 +291,13 @@ func timeoutOptions(t registry.Timeouts) []registry.Option {
 }
 
 // dockerConfigOptions turns a Docker config.json into client credentials,
-// one per registry host; none when config is empty.
-func dockerConfigOptions(config string) ([]registry.Option, error) {
+// one per registry host; none when config is empty. The hosts --username
+// and --password already log in to are left out: the arguments given for
+// this call win over a config kept for every call. Two entries for one
+// registry (docker.io and https://index.docker.io/v1/, as docker login
+// writes) are one login when they agree; when they do not, which one
+// applies is not ours to guess.
+func dockerConfigOptions(config string, loggedIn ...string) ([]registry.Option, error) {
 	if config == "" {
 		return nil, nil
 	}
@@ -295,9 +305,30 @@ func dockerConfigOptions(config string) ([]registry.Option, error) {
 	if err != nil {
 		return nil, err
 	}
+	skip := map[string]bool{}
+	for _, h := range loggedIn {
+		if c, err := registry.CanonicalHost(h); err == nil {
+			skip[c] = true
+		}
+	}
+	login := map[string][2]string{}
+	entry := map[string]string{}
+	for _, e := range slices.Sorted(maps.Keys(creds)) {
+		h, err := registry.CanonicalHost(e)
+		if err != nil {
+			return nil, fmt.Errorf("%w: the docker config entry %s: %v", ErrUsage, safetext.Quote(e), err)
+		}
+		if skip[h] {
+			continue
+		}
+		if prev, dup := login[h]; dup && prev != creds[e] {
+			return nil, fmt.Errorf("%w: the docker config has two different logins for %s (under %s and %s); keep one", ErrUsage, h, entry[h], e)
+		}
+		login[h], entry[h] = creds[e], e
+	}
 	var opts []registry.Option
-	for host, c := range creds {
-		opts = append(opts, registry.WithCredentials(host, c[0], c[1]))
+	for _, h := range slices.Sorted(maps.Keys(login)) {
+		opts = append(opts, registry.WithCredentials(h, login[h][0], login[h][1]))
 	}
 	return opts, nil
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"strings"
 	"testing"
 
@@ -136,6 +137,33 @@ func TestDockerConfigCredentials(t *testing.T) {
 	}
 	if strings.Contains(out, "cfg-token") {
 		t.Errorf("the report contains the token")
+	}
+}
+
+// --username and --password win over a docker config's login for the same
+// registry (a config kept for private bases may log in there too), and a
+// config that logs in to Docker Hub under both of its names once is one
+// login; two different ones are refused, naming both entries.
+func TestDockerConfigAlongsideTheArguments(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR(), regtest.WithBasicAuth("robot", "arg-token"))
+	req := request(e, "default")
+	req.Username, req.Password = "robot", "arg-token"
+	stale := base64.StdEncoding.EncodeToString([]byte("robot:expired-token"))
+	hub := base64.StdEncoding.EncodeToString([]byte("me:hub-token"))
+	req.DockerConfig = `{"auths":{"` + e.Server.Host + `":{"auth":"` + stale + `"},` +
+		`"docker.io":{"auth":"` + hub + `"},"https://index.docker.io/v1/":{"auth":"` + hub + `"}}}`
+	if out, err := Release(ctx, req, "1.0.0"); err != nil || e.Digest(e.Repo+":1.0.0") == "" {
+		t.Fatalf("release with --password and a docker config for the same registry: %v\n%s", err, out)
+	}
+	other := base64.StdEncoding.EncodeToString([]byte("me:other-token"))
+	req.DockerConfig = `{"auths":{"docker.io":{"auth":"` + hub + `"},"https://index.docker.io/v1/":{"auth":"` + other + `"}}}`
+	e.Server.ResetCounts()
+	_, err := Release(ctx, req, "1.0.1")
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "two different logins for index.docker.io") || strings.Contains(err.Error(), "other-token") {
+		t.Errorf("two logins for Docker Hub: %v", err)
+	}
+	if c := e.Server.Counts(); c.PutManifest != 0 || c.BlobUpload != 0 {
+		t.Errorf("a refused docker config wrote: %s", c)
 	}
 }
 

@@ -119,13 +119,15 @@ func verifyTarget(ctx context.Context, req VerifyRequest) (image string, opts []
 		opts = append(opts, registry.WithInsecure(h))
 		host = h
 	}
+	var loggedIn []string
 	if req.Username != "" || req.Password != "" {
 		if req.Username == "" || req.Password == "" {
 			return "", nil, "", fmt.Errorf("%w: give --username and --password together (the password as a secret, e.g. --password env:REGISTRY_TOKEN)", ErrUsage)
 		}
 		opts = append(opts, registry.WithCredentials(host, req.Username, req.Password))
+		loggedIn = append(loggedIn, host)
 	}
-	cfg, err := dockerConfigOptions(req.DockerConfig)
+	cfg, err := dockerConfigOptions(req.DockerConfig, loggedIn...)
 	if err != nil {
 		return "", nil, "", err
 	}

@@ -60,7 +60,9 @@ func makeOptions(opts ...Option) (*options, error) {
 
 // canonicalHost spells a registry host the way go-containerregistry does,
 // so "docker.io" and "index.docker.io" name the same host.
-func canonicalHost(host string) (string, error) {
+// CanonicalHost is the name credentials are kept under for host:
+// "docker.io" and "index.docker.io" are one registry.
+func CanonicalHost(host string) (string, error) {
 	if host == "" {
 		return "", errors.New("empty registry host")
 	}
@@ -82,7 +84,7 @@ func canonicalHost(host string) (string, error) {
 // The default is anonymous access to every host.
 func WithCredentials(host, username, password string) Option {
 	return func(o *options) error {
-		h, err := canonicalHost(host)
+		h, err := CanonicalHost(host)
 		if err != nil {
 			return err
 		}
@@ -119,7 +121,7 @@ func CheckUsername(username string) error {
 // The default is HTTPS only for every other host.
 func WithInsecure(host string) Option {
 	return func(o *options) error {
-		h, err := canonicalHost(host)
+		h, err := CanonicalHost(host)
 		if err != nil {
 			return err
 		}
