@@ -38,7 +38,7 @@ type Patchline struct {
 //
 // +cache="168h"
 func New(
-	// Directory holding the Dockerfile and the policy file. A remote module (dagger -m) needs --source . to read yours.
+	// Directory holding the policy file and the Dockerfiles pin rewrites (builds read the Dockerfile from the commit they build). A remote module (dagger -m) needs --source . to read yours.
 	// +defaultPath="/"
 	source *dagger.Directory,
 	// Git repository: its tags are the versions already released, and builds check out its commits. A remote module needs --repo . to read yours.
@@ -65,7 +65,7 @@ func New(
 	// Platforms to build, e.g. linux/amd64; repeat for several. Overrides the policy's platforms.
 	// +optional
 	platform []string,
-	// Dockerfile to build and pin, relative to the source directory (for a refresh, to each release's tree).
+	// Dockerfile to build, relative to the repository's root in the commit being built (the release tag's tree); pin reads it from the source directory.
 	// +default="Dockerfile"
 	dockerfile string,
 	// Stage of the Dockerfile to build. Default: the last stage.

@@ -25,6 +25,11 @@ import (
 type call struct {
 	dryRun          bool
 	sourceDateEpoch int
+	// signs is set for the functions that attach attestations (release,
+	// edge, refresh): only they read the signing secrets, and not in a
+	// dry run. Reading them elsewhere would make plan or check fail where
+	// the secrets are not set, such as a pull request's job.
+	signs bool
 }
 
 // session is what a function call sets up to run pipeline code: the Dagger
@@ -58,14 +63,18 @@ type access struct {
 	timeouts               registry.Timeouts
 }
 
-func (m *Patchline) access(ctx context.Context) (access, error) {
+// access reads the registry secrets; the password only withPassword, for
+// the functions that log in to the image repositories with it.
+func (m *Patchline) access(ctx context.Context, withPassword bool) (access, error) {
 	var a access
 	var err error
 	if a.timeouts, err = app.ParseTimeouts(m.RegistryTimeout, m.RegistryCallTimeout); err != nil {
 		return a, err
 	}
-	if a.password, err = plaintext(ctx, m.Password); err != nil {
-		return a, err
+	if withPassword {
+		if a.password, err = plaintext(ctx, m.Password); err != nil {
+			return a, err
+		}
 	}
 	a.dockerConfig, err = plaintext(ctx, m.DockerConfig)
 	return a, err
@@ -98,13 +107,15 @@ func (m *Patchline) signing(ctx context.Context) (app.SigningRequest, error) {
 // of the repository. The caller calls done on the returned session.
 func (m *Patchline) request(ctx context.Context, c call) (app.BuildRequest, *session, error) {
 	var req app.BuildRequest
-	acc, err := m.access(ctx)
+	acc, err := m.access(ctx, true)
 	if err != nil {
 		return req, nil, err
 	}
-	signing, err := m.signing(ctx)
-	if err != nil {
-		return req, nil, err
+	var signing app.SigningRequest
+	if c.signs && !c.dryRun {
+		if signing, err = m.signing(ctx); err != nil {
+			return req, nil, err
+		}
 	}
 	client, err := daggerbuild.Connect(ctx)
 	if err != nil {
@@ -225,7 +236,7 @@ func (m *Patchline) pin(ctx context.Context, files []string) (*PinResult, error)
 	if len(files) == 0 {
 		files = []string{m.Dockerfile}
 	}
-	acc, err := m.access(ctx)
+	acc, err := m.access(ctx, false)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +255,7 @@ func (m *Patchline) pin(ctx context.Context, files []string) (*PinResult, error)
 // verify runs the deploy gate: req holds verify's own arguments, and the
 // module's (registry access, trusted root, format) are filled in here.
 func (m *Patchline) verify(ctx context.Context, key *dagger.File, req app.VerifyRequest) (string, error) {
-	acc, err := m.access(ctx)
+	acc, err := m.access(ctx, true)
 	if err != nil {
 		return "", err
 	}

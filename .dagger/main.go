@@ -58,7 +58,7 @@ func (m *Patchline) Release(
 	// +optional
 	sourceDateEpoch int,
 ) (string, error) {
-	return m.run(ctx, call{dryRun: dryRun, sourceDateEpoch: sourceDateEpoch}, func(req app.BuildRequest) (string, error) { return app.Release(ctx, req, version) })
+	return m.run(ctx, call{dryRun: dryRun, sourceDateEpoch: sourceDateEpoch, signs: true}, func(req app.BuildRequest) (string, error) { return app.Release(ctx, req, version) })
 }
 
 // Publish a development build as edge-<branch> and edge-sha-<sha7> (the policy's edge tags), with its SBOM and provenance. Without --branch, only the tags that need no branch (edge-sha-<sha7>).
@@ -76,7 +76,7 @@ func (m *Patchline) Edge(
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	return m.run(ctx, call{dryRun: dryRun}, func(req app.BuildRequest) (string, error) { return app.Edge(ctx, req, branch, sha) })
+	return m.run(ctx, call{dryRun: dryRun, signs: true}, func(req app.BuildRequest) (string, error) { return app.Edge(ctx, req, branch, sha) })
 }
 
 // Rebuild every supported release line where an image its build used moved since its last build (the final base, and images copied into the final stage: refresh.watch), or whose OS packages have updates (refresh.packages), from the tree at its release tag, and publish the policy's refresh tags (dated tag, line tag, stable/latest for the newest line). Lines with nothing new are skipped, after moving any of their tags left on another image (no build); lines past EOL are reported, not rebuilt.
@@ -94,7 +94,7 @@ func (m *Patchline) Refresh(
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	return m.run(ctx, call{}, func(req app.BuildRequest) (string, error) {
+	return m.run(ctx, call{signs: !dryRun}, func(req app.BuildRequest) (string, error) {
 		return app.Refresh(ctx, req, app.RefreshOptions{Lines: line, Force: force, DryRun: dryRun})
 	})
 }
