@@ -264,7 +264,6 @@ func (p *publisher) look(ctx context.Context) error {
 // again just before its write: the look at the start was before the
 // content push, long enough ago for another run to have taken the tag.
 func (p *publisher) fixed(ctx context.Context) error {
-	var lost []LostTag
 	wrote := false
 	for _, st := range p.states {
 		for _, t := range p.req.Plan.Fixed() {
@@ -290,15 +289,15 @@ func (p *publisher) fixed(ctx context.Context) error {
 				}
 				r.Action, wrote = Created, true
 			default:
-				lost = append(lost, LostTag{Repository: st.repo, Tag: t.Name, Theirs: cur})
-				continue
+				// Lost: write nothing more, in this repository or the
+				// next. Every run writes the repositories in the same
+				// order, so the run that won this tag here is the one
+				// that goes on to the mirrors, and they end on one image.
+				return &RaceError{Digest: p.digest, Lost: []LostTag{{Repository: st.repo, Tag: t.Name, Theirs: cur}}}
 			}
 			st.current[t.Name] = p.digest
 			st.result.Tags = append(st.result.Tags, r)
 		}
-	}
-	if len(lost) > 0 {
-		return &RaceError{Digest: p.digest, Lost: lost}
 	}
 	if !wrote {
 		return nil
@@ -344,6 +343,16 @@ func (p *publisher) floating(ctx context.Context) error {
 		for _, t := range p.req.Plan.Floating() {
 			r := TagResult{Name: t.Name, Role: t.Role, Digest: p.digest}
 			cur := st.current[t.Name]
+			if cur != p.digest && !p.req.AllowOlder && p.req.Plan.Version != "" {
+				// Look again: the look at the start was before the push
+				// and the attestations, long enough ago for another run
+				// to have written a newer build here.
+				var err error
+				if cur, err = currentDigest(ctx, p.reg, st.repo+":"+t.Name); err != nil {
+					return err
+				}
+				st.current[t.Name] = cur
+			}
 			if cur != "" && cur != p.digest && !p.req.AllowOlder && p.req.Plan.Version != "" {
 				keep, why, err := p.keep(ctx, st.repo, t.Name)
 				if err != nil {
