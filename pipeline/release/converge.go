@@ -97,7 +97,9 @@ func settleRace(ctx context.Context, in Inputs, b Build, prod *Product, race *pu
 	for _, l := range race.Lost {
 		tags = append(tags, l.Repository+":"+l.Tag)
 		datedOnly = datedOnly && in.Policy.IsDatedTag(l.Tag)
-		if l.Repository == in.Repositories[0] && l.Theirs != "" {
+		// Taken in any repository is taken: the next dated tag must
+		// be free in the mirrors too.
+		if l.Theirs != "" {
 			existing[l.Tag] = l.Theirs
 		}
 	}
