@@ -119,3 +119,28 @@ func TestCheckAttestedNamesWhatIsMissing(t *testing.T) {
 		}
 	}
 }
+
+// An image published for this revision before the policy asked for
+// attestations is adopted by a re-run. Under a policy whose only layout is
+// the index, nothing can attest it where it is (that would change its
+// digest): the run fails saying so, and moves no tag.
+func TestAnAdoptedImageThatOnlyTheIndexLayoutCouldAttestGetsNoTag(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR())
+	tags := []string{"v1.6.0"}
+	first := e.Inputs("version: 1\ntags:\n  aliases: []\nattestations:\n  sbom: none\n  provenance: false\n")
+	if _, err := release.Release(ctx, first, fixture.Version(t, "1.6.0"), fixture.Released(first.Policy, tags)); err != nil {
+		t.Fatal(err)
+	}
+	e.Server.ResetCounts()
+	in := e.Inputs("version: 1\ntags:\n  aliases: [latest]\nattestations:\n  layouts: [index]\n")
+	_, err := release.Release(ctx, in, fixture.Version(t, "1.6.0"), fixture.Released(in.Policy, tags))
+	if !errors.Is(err, release.ErrUnattested) || !strings.Contains(err.Error(), "referrers") {
+		t.Fatalf("re-run under an index-only policy: %v", err)
+	}
+	if e.Digest(e.Repo+":latest") != "" {
+		t.Error("latest was written for an image without attestations")
+	}
+	if c := e.Server.Counts(); c.PutManifest != 0 {
+		t.Errorf("manifests written: %s", c)
+	}
+}

@@ -171,9 +171,20 @@ func dryRun(ctx context.Context, in Inputs, res *Resolver, rep *Report, start re
 // finish publishes a product under the plan replan gives it and fills
 // the report.
 func finish(ctx context.Context, in Inputs, rep *Report, b Build, prod *Product, existing plan.Existing, replan Replan, start registry.Counts, allowOlder bool) error {
-	if prod.Adopted && in.Policy.Attestations.Has(policy.LayoutIndex) {
-		if atts, err := attest.ReadIndexAttestations(prod.Index); err == nil && len(atts) == 0 && in.Policy.Attestations.Any() {
+	if a := in.Policy.Attestations; prod.Adopted && a.Has(policy.LayoutIndex) && a.Any() {
+		atts, err := attest.ReadIndexAttestations(prod.Index)
+		if err != nil {
+			return err
+		}
+		switch {
+		case len(atts) > 0:
+		case a.Has(policy.LayoutReferrers):
 			rep.Notes = append(rep.Notes, "the published index has no in-index attestations; adding them would change its digest, so only the referrers layout is completed")
+		default:
+			// Nothing would attest it: the index layout cannot be added to
+			// a published index, and the policy has no other.
+			return fmt.Errorf("%w: %s, published earlier for this revision, has no in-index attestations, and adding them would change its digest; nothing was tagged. Add referrers to attestations.layouts in %s to attest the image where it is, or release a new version",
+				ErrUnattested, prod.Digest, in.Policy.Source)
 		}
 	}
 	out, err := PublishProduct(ctx, in, b, prod, existing, replan, allowOlder)
