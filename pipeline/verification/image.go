@@ -78,6 +78,7 @@ func Image(ctx context.Context, reg *registry.Client, req Request) (*Report, err
 	}
 	targets := platformsOf(m)
 	if len(targets) == 0 {
+		rep.OK = false
 		return rep, fmt.Errorf("%w: %s (%s) is an index without platform images: there is nothing to verify", ErrNotVerified, req.Image, m.Digest)
 	}
 	for _, target := range targets {
@@ -118,18 +119,20 @@ type target struct {
 	digest   v1.Hash
 }
 
-// platformsOf lists the platform images of an index, leaving out BuildKit's
-// attestation manifests, or the image itself.
+// platformsOf lists the platform images of an index, or the image itself.
+// It leaves out BuildKit's attestation manifests, which have both the
+// annotation and the unknown/unknown platform that no runtime pulls. An
+// entry with the annotation and a real platform is checked: a runtime
+// picks entries by platform and ignores the annotation, so that is how an
+// unsigned image would hide from the gate.
 func platformsOf(m *registry.Manifest) []target {
 	if !m.IsIndex() {
 		return []target{{platform: "image", digest: m.Digest}}
 	}
 	var out []target
 	for _, d := range m.Manifests {
-		if d.Annotations[attest.AnnotationReferenceType] == attest.ReferenceTypeAttestation {
-			continue
-		}
-		if d.Platform != nil && d.Platform.OS == "unknown" {
+		if d.Annotations[attest.AnnotationReferenceType] == attest.ReferenceTypeAttestation &&
+			d.Platform != nil && d.Platform.OS == "unknown" && d.Platform.Architecture == "unknown" {
 			continue
 		}
 		name := "no platform"

@@ -313,6 +313,31 @@ func tamperPayload(t *testing.T, bundle []byte) []byte {
 
 // An index without platform images is refused, not passed for having no
 // problems.
+// Someone who can push but not sign adds an image of their own to the
+// index under a real platform, dressed as a BuildKit attestation manifest:
+// a runtime picks an entry by its platform and ignores the annotation, so
+// the gate must check that entry like any other.
+func TestAnImageDressedAsAnAttestationManifestIsVerified(t *testing.T) {
+	ours := newKey(t)
+	w := newWorld(t, regtest.GGCR())
+	w.attachAll(ours.signer)
+	idx := w.e.Index(w.e.Repo + ":1.6.0")
+	intruder := regtest.Image(t)
+	hidden := mutate.AppendManifests(idx, mutate.IndexAddendum{Add: intruder, Descriptor: v1.Descriptor{
+		Platform:    &v1.Platform{OS: "linux", Architecture: "amd64"},
+		Annotations: map[string]string{attest.AnnotationReferenceType: attest.ReferenceTypeAttestation},
+	}})
+	w.e.Server.Seed(t, w.e.Repo+":1.6.0", hidden)
+	rep, err := w.verify(ours.trust, "", "")
+	if !errors.Is(err, verification.ErrNotVerified) {
+		t.Fatalf("an index hiding an unsigned linux/amd64 image passed the gate: %v", err)
+	}
+	d, _ := intruder.Digest()
+	if !strings.Contains(err.Error(), d.String()) || rep == nil || rep.OK {
+		t.Errorf("the refusal does not name the hidden image %s: %v", d, err)
+	}
+}
+
 func TestEmptyIndexIsRefused(t *testing.T) {
 	srv := regtest.GGCR().Start(t)
 	srv.Seed(t, srv.Ref("acme/app:empty"), mutate.IndexMediaType(empty.Index, types.OCIImageIndex))
@@ -320,9 +345,12 @@ func TestEmptyIndexIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = verification.Image(ctx, c, verification.Request{Image: srv.Ref("acme/app:empty"), Trust: newKey(t).trust})
+	rep, err := verification.Image(ctx, c, verification.Request{Image: srv.Ref("acme/app:empty"), Trust: newKey(t).trust})
 	if !errors.Is(err, verification.ErrNotVerified) || !strings.Contains(err.Error(), "nothing to verify") {
 		t.Errorf("err = %v", err)
+	}
+	if rep == nil || rep.OK {
+		t.Errorf("the report of an index with nothing to verify says OK")
 	}
 }
 
