@@ -60,6 +60,9 @@ func ForEdge(p *policy.Policy, in EdgeInput) (*Plan, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tags.edge %q: %w", t, err)
 		}
+		if err := branchTakesACommitsTag(p, t, name); err != nil {
+			return nil, err
+		}
 		b.add(Tag{Name: name, Role: policy.RoleEdge})
 	}
 	if len(pl.Tags) == 0 {
@@ -69,4 +72,21 @@ func ForEdge(p *policy.Policy, in EdgeInput) (*Plan, error) {
 		return nil, err
 	}
 	return pl, nil
+}
+
+// branchTakesACommitsTag refuses the tag a branch template rendered when
+// it reads as the tag another edge template gives a commit: under
+// edge-{branch} and edge-sha-{sha7}, the branch sha-0123abc would take
+// commit 0123abc's tag, and the two builds would move it back and forth.
+func branchTakesACommitsTag(p *policy.Policy, t tagname.Template, name string) error {
+	if !t.Uses(tagname.FieldBranch) || t.Uses(tagname.FieldSHA) || t.Uses(tagname.FieldSHA7) {
+		return nil
+	}
+	for _, o := range p.Tags.Edge {
+		if (o.Uses(tagname.FieldSHA) || o.Uses(tagname.FieldSHA7)) && o.Pattern(p.Tags.DateFormat, false).MatchString(name) {
+			return fmt.Errorf("%w: the edge tag %q of this branch reads as the tag tags.edge %q gives a commit; build from a branch with another name, or give the two templates different prefixes",
+				ErrTagCollision, name, o)
+		}
+	}
+	return nil
 }

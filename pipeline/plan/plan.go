@@ -236,9 +236,33 @@ func checkCollisions(p *policy.Policy, pl *Plan) error {
 		case t.Role == policy.RoleEdge && p.IsExactTag(t.Name):
 			return fmt.Errorf("%w: the edge tag %q reads as the exact tag of a release (tags.exact %q); %s",
 				ErrTagCollision, t.Name, p.Tags.Exact, collisionFix(t.Role))
+		case t.Role == policy.RoleEdge:
+			if what := releaseTagShape(p, t.Name); what != "" {
+				return fmt.Errorf("%w: the edge tag %q reads as %s; %s", ErrTagCollision, t.Name, what, collisionFix(t.Role))
+			}
 		}
 	}
 	return nil
+}
+
+// releaseTagShape says which release tag name reads as, or "": a
+// version (with or without v, which the tags of the image repository are
+// read back as), the line or major tag of some release, or an alias. An
+// edge tag of that name would move a release's tag, or be counted as a
+// release.
+func releaseTagShape(p *policy.Policy, name string) string {
+	if _, err := version.Parse(name); err == nil {
+		return "a release version, which the image repository's tags are read back as"
+	}
+	switch {
+	case !p.Tags.Line.IsZero() && p.Tags.Line.Pattern(p.Tags.DateFormat, false).MatchString(name):
+		return fmt.Sprintf("the line tag of a release (tags.line %q)", p.Tags.Line)
+	case !p.Tags.Major.IsZero() && p.Tags.Major.Pattern(p.Tags.DateFormat, false).MatchString(name):
+		return fmt.Sprintf("the major tag of a release (tags.major %q)", p.Tags.Major)
+	case slices.Contains(p.Tags.Aliases, name):
+		return fmt.Sprintf("the alias %q, which follows the newest release", name)
+	}
+	return ""
 }
 
 func collisionFix(r policy.Role) string {

@@ -461,10 +461,22 @@ func TestTagCollisions(t *testing.T) {
 	bare := *weekly
 	edge, _ := tagname.ParseTemplate("{branch}")
 	bare.Tags.Edge = []tagname.Template{edge}
-	for branch, refused := range map[string]bool{"1.6.0": true, "v1.6.0": false, "1.6.0-20260204": true, "main": false} {
+	// Under a bare {branch}, a branch named like a release's tags would
+	// move them (the line tag 1.6, the alias latest), or be read back from
+	// the image repository as a release (v9.0.0).
+	for branch, refused := range map[string]bool{"1.6.0": true, "v1.6.0": true, "v9.0.0": true, "1.6.0-20260204": true,
+		"1.6": true, "latest": true, "main": false, "v1.6": false, "1.6-hotfix": false} {
 		_, err := ForEdge(&bare, EdgeInput{Branch: branch, Date: day})
 		if got := errors.Is(err, ErrTagCollision); got != refused {
 			t.Errorf("edge %s: err = %v, refused %v", branch, err, refused)
+		}
+	}
+	// Under the presets' edge-{branch} and edge-sha-{sha7}, a branch named
+	// sha-<7 hex> would take that commit's tag.
+	for branch, refused := range map[string]bool{"sha-0123abc": true, "sha-main": false, "sha-0123abcd": false} {
+		_, err := ForEdge(weekly, EdgeInput{Branch: branch, SHA: strings.Repeat("f", 40), Date: day})
+		if got := errors.Is(err, ErrTagCollision); got != refused {
+			t.Errorf("edge %s under %v: err = %v, refused %v", branch, weekly.Tags.Edge, err, refused)
 		}
 	}
 }
