@@ -10,6 +10,7 @@ import (
 
 	"github.com/patchline/patchline/pipeline/internal/strictyaml"
 	"github.com/patchline/patchline/pipeline/tagname"
+	"github.com/patchline/patchline/pipeline/version"
 )
 
 // rule says which placeholders a role's template must and must not use.
@@ -131,6 +132,9 @@ func validate(root *yaml.Node, p *Policy) error {
 	if t.Line.IsZero() && !p.Refresh.Exact {
 		l.At("tags.line", "is empty and refresh.exact is false, so a refresh would move no tag that the next refresh can read its base from; set a line template such as \"{major}.{minor}\" or refresh.exact: true")
 	}
+	if !t.Line.IsZero() && p.NewestLineOnly(RoleLine) && !p.Refresh.Exact {
+		l.At("tags.newest_line_only", "lists line and refresh.exact is false, so an older supported line gets no tag that moves on refresh and that the next refresh can read its base from; remove line, or set refresh.exact: true")
+	}
 	if p.Refresh.Exact && t.Exact.IsZero() {
 		l.At("refresh.exact", "true needs a tags.exact template")
 	}
@@ -138,7 +142,33 @@ func validate(root *yaml.Node, p *Policy) error {
 		l.At("refresh.packages", "%s rebuilds a line for OS package updates and compares the rebuilt image's SBOM with the published one to tell whether the updates were installed; set attestations.sbom to spdx or cyclonedx, or refresh.packages: ignore", p.Refresh.Packages)
 	}
 
-	// Tag names that collide across roles.
+	// Tag names that collide across roles. The line and major tags follow
+	// a line; they must not render a version, which is a release's own
+	// tag (line "{major}.{minor}.0" gives 1.6.3 the tag 1.6.0). An alias
+	// must not read as a line or major tag either ("1" under major
+	// "{major}" would move with two roles).
+	sample := tagname.Values{Version: "1.6.3", Major: "1", Minor: "6", Patch: "3"}
+	for _, f := range []struct {
+		path string
+		tmpl tagname.Template
+	}{{"tags.line", t.Line}, {"tags.major", t.Major}} {
+		path, tmpl := f.path, f.tmpl
+		if tmpl.IsZero() {
+			continue
+		}
+		if name, err := tmpl.Render(sample); err == nil {
+			if _, err := version.Parse(name); err == nil {
+				l.At(path, "template %q renders a version (%s for 1.6.3), the tag a release of that version has; use {major} and {minor} alone, e.g. \"{major}.{minor}\"", tmpl, name)
+			}
+		}
+	}
+	for i, a := range t.Aliases {
+		for _, tmpl := range []tagname.Template{t.Line, t.Major} {
+			if !tmpl.IsZero() && tmpl.Pattern(t.DateFormat, false).MatchString(a) {
+				l.At(fmt.Sprintf("tags.aliases[%d]", i), "%q reads as a tag of tags %q, which follows a line; name the alias otherwise, e.g. latest or stable", a, tmpl)
+			}
+		}
+	}
 	for _, a := range t.Aliases {
 		for _, e := range t.Edge {
 			if e.Literal() && e.String() == a {
