@@ -7,12 +7,12 @@ import (
 	"strings"
 )
 
-// evalRefs resolves COPY --from and RUN --mount=from values: a stage index,
-// a stage name (any case, any position in the file, as BuildKit looks them
-// up), or else an image reference.
+// evalRefs resolves COPY --from and RUN --mount=from values: a stage index
+// (COPY --from only), a stage name (any case, any position in the file, as
+// BuildKit looks them up), or else an image reference.
 func (b *builder) evalRefs() error {
 	for _, r := range b.refs {
-		if idx, err := strconv.Atoi(r.value); err == nil {
+		if idx, err := strconv.Atoi(r.value); err == nil && r.kind == UseCopyFrom {
 			if idx < 0 || idx >= len(b.stages) {
 				return b.errorf(r.line, "%s=%q: %w: stages are numbered from 0 to %d", r.kind, r.value, ErrUnknownStage, len(b.stages)-1)
 			}

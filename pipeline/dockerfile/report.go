@@ -21,7 +21,7 @@ func (b *builder) fileStages(target int) (final, content map[int]bool) {
 	}
 	copies := make([][]int, len(b.stages))
 	for _, r := range b.refs {
-		if j := b.refStage(r.value); j >= 0 && r.kind == UseCopyFrom {
+		if j := b.refStage(r.kind, r.value); j >= 0 && r.kind == UseCopyFrom {
 			copies[r.stage] = append(copies[r.stage], j)
 		}
 	}
@@ -55,11 +55,15 @@ func useRole(u Use, final, content map[int]bool) Role {
 	return RoleBuilder
 }
 
-// refStage is the stage a COPY --from or RUN --mount=from value names: an
-// index or a name; -1 when it names an image.
-func (b *builder) refStage(value string) int {
-	if idx, err := strconv.Atoi(value); err == nil {
-		return idx
+// refStage is the stage a COPY --from or RUN --mount=from value names;
+// -1 when it names an image. COPY --from takes a stage's index or name;
+// a mount's from only a name, as BuildKit reads them (from=0 mounts the
+// image named 0).
+func (b *builder) refStage(kind UseKind, value string) int {
+	if kind == UseCopyFrom {
+		if idx, err := strconv.Atoi(value); err == nil {
+			return idx
+		}
 	}
 	return b.stageIndex(value)
 }
@@ -105,7 +109,7 @@ func (b *builder) finish(target int, escape rune) *Dockerfile {
 		})
 	}
 	for _, r := range b.refs {
-		if b.refStage(r.value) >= 0 {
+		if b.refStage(r.kind, r.value) >= 0 {
 			continue
 		}
 		ref, _ := ParseReference(r.value) // validated by evalRefs
