@@ -195,11 +195,23 @@ func (b *watchedBody) Close() error {
 // movesBlob reports whether req uploads or downloads a blob, whose
 // duration depends on its size rather than on the registry.
 func movesBlob(req *http.Request) bool {
-	switch KindOf(req.Method, req.URL.Path) {
+	switch kindOfChain(req) {
 	case KindBlobUpload, KindGetBlob:
 		return true
 	}
 	return false
+}
+
+// kindOfChain is the kind of the request a redirect chain started with:
+// registries such as GHCR and Docker Hub answer a blob download with a
+// redirect to storage whose path says nothing of a blob, and that request
+// is still the download.
+func kindOfChain(req *http.Request) Kind {
+	first := req
+	for first.Response != nil && first.Response.Request != nil {
+		first = first.Response.Request
+	}
+	return KindOf(first.Method, first.URL.Path)
 }
 
 // redirects counts the redirects that led to req.
@@ -216,21 +228,25 @@ func redirects(req *http.Request) int {
 // there).
 type step struct {
 	host, method, path string
+	kind               Kind
+	redirected         bool
 }
 
 func stepOf(req *http.Request) step {
-	return step{host: req.URL.Host, method: req.Method, path: req.URL.Path}
+	return step{host: req.URL.Host, method: req.Method, path: req.URL.Path, kind: kindOfChain(req), redirected: redirects(req) > 0}
 }
 
 func (s step) String() string {
 	what := s.method + " " + s.path
-	switch k := KindOf(s.method, s.path); {
+	switch {
+	case s.kind != KindOther && s.redirected:
+		what += " (" + s.kind.String() + ", redirected)"
 	case s.path == "/v2/" || s.path == "/v2":
 		what += " (the registry ping)"
-	case k == KindOther && s.method == http.MethodGet:
+	case s.kind == KindOther && s.method == http.MethodGet:
 		what += " (a token request)"
-	case k != KindOther:
-		what += " (" + k.String() + ")"
+	case s.kind != KindOther:
+		what += " (" + s.kind.String() + ")"
 	}
 	return what
 }
