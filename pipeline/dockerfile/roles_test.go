@@ -94,7 +94,7 @@ func TestImageRoles(t *testing.T) {
 			name: "a stage copied from by index",
 			src:  "FROM golang:1.26\nRUN go build -o /app\nFROM scratch\nCOPY --from=0 /app /app\n",
 			want: []string{"docker.io/library/golang:1.26 content 0"},
-		},		{
+		}, {
 			// BuildKit looks a mount's from up by stage name only: from=0
 			// mounts the image named 0, not the first stage.
 			name: "a mount from a number is an image, not a stage index",
