@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -113,6 +114,14 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 		resp, err := t.inner.RoundTrip(r)
+		if err == nil && canReplay && buffered(r) && !transient(resp, nil) {
+			// The answer counts only once it has arrived in full: a body
+			// that stalls or breaks off is retried like a request that
+			// did.
+			if err = readBody(resp); err != nil {
+				resp = nil
+			}
+		}
 		if ctx.Err() != nil || !transient(resp, err) {
 			return resp, err
 		}
@@ -196,6 +205,40 @@ func transient(resp *http.Response, err error) bool {
 	default:
 		return code >= 500 && code <= 599
 	}
+}
+
+// maxBuffered bounds the answer readBody holds in memory: manifests,
+// pages of tags, referrers lists and tokens are far smaller.
+const maxBuffered = 8 << 20
+
+// buffered reports whether req's answer is read in full within its
+// attempt: a GET that moves no blob. A blob download streams to its
+// reader, and a stall there ends it under the blob's own deadline.
+func buffered(req *http.Request) bool {
+	return req.Method == http.MethodGet && !movesBlob(req)
+}
+
+// readBody reads resp's body into memory, up to maxBuffered; the rest of a
+// larger one, which no answer of a buffered request should be, streams on.
+func readBody(resp *http.Response) error {
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBuffered+1))
+	if err != nil {
+		_ = resp.Body.Close()
+		return err
+	}
+	if len(b) > maxBuffered {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
+		return nil
+	}
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return nil
 }
 
 // replayable reports whether req may be sent again as it is.
