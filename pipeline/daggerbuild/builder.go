@@ -81,6 +81,9 @@ func (b *Builder) Build(ctx context.Context, spec build.Spec) (v1.ImageIndex, er
 	if _, err := tarball.Export(ctx, path); err != nil {
 		return nil, fmt.Errorf("%w: %v", build.ErrBuild, err)
 	}
+	// The layout read from the tarball is what the rest of the run uses;
+	// the tarball itself is one more copy of the image on the module's disk.
+	defer os.Remove(path)
 	return readExport(path, filepath.Join(dir, "layout"), spec)
 }
 

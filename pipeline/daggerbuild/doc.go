@@ -6,8 +6,11 @@
 // Inside a module function, Connect joins the function's own session, so
 // the containers started here show up in the `dagger call` progress view
 // and objects passed to the function (the source directory, secrets) are
-// loaded by ID. The same code runs from any Go program that can reach an
-// engine, which is how its tests run under `dagger run go test`.
+// loaded by ID. Builds and the local registry run from any Go program that
+// can reach an engine, which is how their tests run under `dagger run go
+// test`. The SBOM scan and the package check hand the engine files from
+// the module's working directory (CurrentModule), which only a module
+// function has; their engine tests skip elsewhere, saying so.
 package daggerbuild
 
 import (

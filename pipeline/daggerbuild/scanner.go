@@ -54,6 +54,9 @@ func (s *Scanner) Scan(ctx context.Context, img v1.Image, platform v1.Platform, 
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, err
 	}
+	// The copy is needed only until syft has read it; a refresh scans
+	// every platform of every line it rebuilds.
+	defer os.RemoveAll(dir)
 	lp, err := layout.Write(dir, empty.Index)
 	if err != nil {
 		return nil, err

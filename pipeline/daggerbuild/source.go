@@ -16,19 +16,21 @@ const GitImage = "docker.io/alpine/git:v2.49.1@sha256:c0280cf9572316299b08544065
 
 // SourceFacts are what a checkout says about itself.
 type SourceFacts struct {
-	Commit    string
-	Time      time.Time
-	OriginURL string
+	Commit string
+	Time   time.Time
 }
 
-// ReadSourceFacts reads the commit id, commit time and origin URL of a
-// checkout that still has its .git directory (GitRef.Tree keeps it).
+// ReadSourceFacts reads the commit id and commit time of a checkout that
+// still has its .git directory (GitRef.Tree keeps it). It asks for nothing
+// else: the step's output shows in the progress view and traces, and the
+// repository's URL, which may carry a token, is read elsewhere and
+// stripped of it.
 func ReadSourceFacts(ctx context.Context, client *dagger.Client, tree *dagger.Directory) (SourceFacts, error) {
 	out, err := client.Container().
 		From(GitImage).
 		WithMountedDirectory("/src", tree).
 		WithWorkdir("/src").
-		WithExec([]string{"sh", "-c", "git config --global --add safe.directory /src && git log -1 --format='%H %ct' && (git config --get remote.origin.url || true)"}).
+		WithExec([]string{"sh", "-c", "git config --global --add safe.directory /src && git log -1 --format='%H %ct'"}).
 		Stdout(ctx)
 	if err != nil {
 		return SourceFacts{}, fmt.Errorf("reading the commit of the source checkout: %w", err)
@@ -36,8 +38,7 @@ func ReadSourceFacts(ctx context.Context, client *dagger.Client, tree *dagger.Di
 	return ParseSourceFacts(out)
 }
 
-// ParseSourceFacts parses the output of the git step: "<sha> <unix time>"
-// and, on the next line, the origin URL if there is one.
+// ParseSourceFacts parses the output of the git step: "<sha> <unix time>".
 func ParseSourceFacts(out string) (SourceFacts, error) {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	fields := strings.Fields(lines[0])
@@ -48,9 +49,5 @@ func ParseSourceFacts(out string) (SourceFacts, error) {
 	if err != nil {
 		return SourceFacts{}, fmt.Errorf("unexpected commit time %q", fields[1])
 	}
-	f := SourceFacts{Commit: fields[0], Time: time.Unix(secs, 0).UTC()}
-	if len(lines) > 1 {
-		f.OriginURL = strings.TrimSpace(lines[1])
-	}
-	return f, nil
+	return SourceFacts{Commit: fields[0], Time: time.Unix(secs, 0).UTC()}, nil
 }

@@ -8,8 +8,8 @@ import (
 )
 
 func TestParseSourceFacts(t *testing.T) {
-	f, err := ParseSourceFacts("4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39 1770141600\ngit@github.com:acme/app.git\n")
-	if err != nil || f.Commit != "4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39" || f.Time.Format("2006-01-02T15:04:05Z") != "2026-02-03T18:00:00Z" || f.OriginURL != "git@github.com:acme/app.git" {
+	f, err := ParseSourceFacts("4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39 1770141600\n")
+	if err != nil || f.Commit != "4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39" || f.Time.Format("2006-01-02T15:04:05Z") != "2026-02-03T18:00:00Z" {
 		t.Errorf("facts = %+v, %v", f, err)
 	}
 	if _, err := ParseSourceFacts("fatal: not a git repository"); err == nil {
