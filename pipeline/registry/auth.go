@@ -95,9 +95,15 @@ func secretForms(username, password string) []string {
 			}
 		}
 	}
+	// The base64 forms hold +, / and =, which the escapers spell again
+	// (%2B, \/): each is added escaped once too.
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		add(enc.EncodeToString([]byte(username + ":" + password)))
-		add(enc.EncodeToString([]byte(password)))
+		for _, b := range []string{enc.EncodeToString([]byte(username + ":" + password)), enc.EncodeToString([]byte(password))} {
+			add(b)
+			for _, e := range escapers {
+				add(e(b))
+			}
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out

@@ -1,9 +1,11 @@
 package registry
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -42,6 +44,29 @@ func TestEchoRedactedBelowGoContainerregistry(t *testing.T) {
 	for _, leak := range []string{"Zq9", "x7Q"} {
 		if strings.Contains(err.Error(), leak) {
 			t.Errorf("the error shows the password (%q): %v", leak, err)
+		}
+	}
+}
+
+// The base64 forms of a login hold +, / and =, which a registry that
+// escapes its message spells again (%2B in a query, \/ in some JSON): those
+// spellings are redacted too.
+func TestEscapedBase64OfTheLoginIsRedacted(t *testing.T) {
+	const user, pw = "bot", "ghp_a?b>c~d"
+	creds := credentials{"ghcr.io": newCredential(user, pw)}
+	b64 := base64.StdEncoding.EncodeToString([]byte(user + ":" + pw))
+	if !strings.ContainsAny(b64, "+/") {
+		t.Fatalf("setup: %s holds no character an escaper spells again", b64)
+	}
+	for _, echoed := range []string{
+		b64,
+		url.QueryEscape(b64),
+		strings.ReplaceAll(b64, "/", `\/`),
+		"Basic " + url.PathEscape(b64),
+	} {
+		got, ok := creds.redact("denied: " + echoed)
+		if !ok || strings.Contains(got, echoed) || strings.Contains(got, b64[:12]) {
+			t.Errorf("%q redacted as %q", echoed, got)
 		}
 	}
 }
