@@ -72,6 +72,12 @@ func (c *Client) Tags(ctx context.Context, repo string) ([]string, error) {
 				fresh++
 			}
 		}
+		if pages > 0 && fresh == 0 {
+			// A page with nothing new ends the list, whoever named it:
+			// a registry whose Link leads back to a page already read
+			// would otherwise be asked for it until maxTagPages.
+			page.Next = ""
+		}
 		if page.Next == "" && c.pageSize > 0 && len(page.Tags) >= c.pageSize && fresh > 0 {
 			// The Lister fetches the Next of the page it returned.
 			page.Next = pageAfter(r, c.pageSize, page.Tags[len(page.Tags)-1])

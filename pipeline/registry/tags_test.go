@@ -3,7 +3,11 @@ package registry_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
@@ -58,4 +62,29 @@ func TestTagsOfUnknownRepository(t *testing.T) {
 			t.Errorf("Tags(unknown) = %v, %v; want an empty list", got, err)
 		}
 	})
+}
+
+// A registry whose Link header leads back to a page already read ends the
+// list at that page, after one repeated request, not after maxTagPages.
+func TestTagsLinkLoopEndsAtTheRepeatedPage(t *testing.T) {
+	var lists atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/tags/list") {
+			w.WriteHeader(http.StatusOK) // the /v2/ ping
+			return
+		}
+		lists.Add(1)
+		w.Header().Set("Link", `</v2/app/tags/list?n=2&last=b>; rel="next"`)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"name":"app","tags":["a","b"]}`)
+	}))
+	t.Cleanup(srv.Close)
+	c, _ := newClient(t)
+	got, err := c.Tags(context.Background(), strings.TrimPrefix(srv.URL, "http://")+"/app")
+	if err != nil || !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("Tags = %v, %v", got, err)
+	}
+	if n := lists.Load(); n != 2 {
+		t.Errorf("%d tag-list requests; want the first page and its repeat", n)
+	}
 }
