@@ -118,3 +118,22 @@ func TestParseTimeouts(t *testing.T) {
 		}
 	}
 }
+
+// check-policy --format json writes each setting as the policy file
+// spells it: a date format as YYYYMMDD, an end-of-life day as YYYY-MM-DD.
+func TestCheckPolicyJSONSpellsSettingsAsWritten(t *testing.T) {
+	src := files(map[string]string{"p.yaml": "version: 1\nsupport:\n  eol:\n    \"1.6\": 2026-12-31\ntags:\n  date_format: YYYY.MM.DD\n"})
+	out, err := CheckPolicy(PolicySource{File: "p.yaml", Read: src}, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	for _, want := range []string{`"date_format": "YYYY.MM.DD"`, `"1.6": "2026-12-31"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check-policy JSON lacks %s:\n%s", want, out)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/patchline/patchline/pipeline/build"
 	"github.com/patchline/patchline/pipeline/dockerfile"
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/release"
 	"github.com/patchline/patchline/pipeline/report"
 )
@@ -58,12 +59,15 @@ func Pin(ctx context.Context, req PinRequest) (*PinResult, error) {
 	out := &PinResult{Changed: map[string][]byte{}}
 	view := report.PinView{}
 	for _, f := range req.Files {
+		if err := checkSourcePath(f); err != nil {
+			return nil, fmt.Errorf("%w: pin --file %v", ErrUsage, err)
+		}
 		data, ok, err := req.Read(f)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reading %s: %w", safetext.Quote(f), err)
 		}
 		if !ok {
-			return nil, fmt.Errorf("%w: %s is not in the source directory; give Dockerfile paths relative to it with --dockerfile (or pin --file)", ErrUsage, f)
+			return nil, fmt.Errorf("%w: %s is not in the source directory; give Dockerfile paths relative to it with --dockerfile (or pin --file)", ErrUsage, safetext.Quote(f))
 		}
 		df, err := dockerfile.Parse(data, dockerfile.WithFilename(f), dockerfile.WithBuildArgs(argMap), dockerfile.WithTarget(req.Target))
 		if err != nil {

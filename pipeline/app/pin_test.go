@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -49,4 +50,16 @@ func keysOf(m map[string][]byte) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// pin --file takes paths in the source directory only, and an error
+// echoes a path cut to a readable length.
+func TestPinRefusesPathsOutsideTheSource(t *testing.T) {
+	read := files(map[string]string{})
+	for _, f := range []string{"../../etc/passwd", "/etc/passwd", "dir/" + strings.Repeat("x", 1<<20) + "\n\x1b[31m"} {
+		_, err := Pin(ctx, PinRequest{Files: []string{f}, Read: read})
+		if !errors.Is(err, ErrUsage) || len(err.Error()) > 1024 || strings.Contains(err.Error(), "\x1b") {
+			t.Errorf("pin --file %.40q: %.300v (%d bytes)", f, err, len(err.Error()))
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/patchline/patchline/pipeline/eol"
+	"github.com/patchline/patchline/pipeline/internal/safetext"
 	"github.com/patchline/patchline/pipeline/refresh"
 	"github.com/patchline/patchline/pipeline/report"
 	"github.com/patchline/patchline/pipeline/rollback"
@@ -128,10 +129,10 @@ func baseEOLTable(src PolicySource, overrides string) (*eol.Table, error) {
 	}
 	data, ok, err := src.Read(overrides)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading base_eol.overrides %s: %w", safetext.Quote(overrides), err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("%w: base_eol.overrides names %q, which is not in the source directory", ErrUsage, overrides)
+		return nil, fmt.Errorf("%w: base_eol.overrides names %s, which is not in the source directory", ErrUsage, safetext.Quote(overrides))
 	}
 	return eol.Load(overrides, data)
 }

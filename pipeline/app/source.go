@@ -49,6 +49,11 @@ func (req *BuildRequest) checkout(ctx context.Context, rev Revision) error {
 	if src.URL == "" {
 		src.URL = req.Source.URL
 	}
+	// The URL goes into provenance in its public form, as prepare gives
+	// every other build (refresh's lines come through here, not there).
+	if src.URL, err = PublicURL(src.URL); err != nil {
+		return err
+	}
 	req.Builder, req.Source = b, src
 	return nil
 }

@@ -220,3 +220,24 @@ func TestPlanAndCheckNeedNoSourceURL(t *testing.T) {
 		t.Errorf("release --dry-run without a source URL: %v", err)
 	}
 }
+
+// A refresh checks out each line's release tag through the same Checkout,
+// and records the repository in the same public form a release does.
+func TestRefreshRecordsTheRepositoryAsAReleaseDoes(t *testing.T) {
+	e := fixture.New(t, regtest.GGCR())
+	req := request(e, "default")
+	c := &checkouts{e: e, head: workingDirectory(e)}
+	req.Checkout = c.Checkout
+	req.GitTags = []string{"v1.6.2"}
+	if _, err := Release(ctx, req, "1.6.2"); err != nil {
+		t.Fatal(err)
+	}
+	e.PushBase(t, "2")
+	if out, err := Refresh(ctx, req, RefreshOptions{}); err != nil {
+		t.Fatalf("refresh: %v\n%s", err, out)
+	}
+	im, _ := e.Index(e.Repo + ":1.6").IndexManifest()
+	if got := im.Annotations[build.AnnotationSource]; got != "https://github.com/acme/app" {
+		t.Errorf("the refreshed image records the repository as %q", got)
+	}
+}

@@ -56,6 +56,11 @@ func (d Date) String() string { return d.Format(Layout) }
 // MarshalText renders YYYY-MM-DD.
 func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
+// MarshalJSON renders "YYYY-MM-DD". The embedded time.Time has a
+// MarshalJSON of its own, which encoding/json would otherwise take over
+// MarshalText and write a timestamp.
+func (d Date) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() + `"`), nil }
+
 // UnmarshalText reads YYYY-MM-DD with Parse.
 func (d *Date) UnmarshalText(b []byte) error {
 	v, err := Parse(string(b))

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/patchline/patchline/pipeline/dockerfile"
@@ -46,8 +48,8 @@ func (v PinView) WriteTable(w io.Writer) error {
 		if err := Columns(w, rows); err != nil {
 			return err
 		}
-		for k, val := range f.BuildArgs {
-			fmt.Fprintf(w, "pass --build-arg %s=%s (the base comes from this build arg)\n", k, val)
+		for _, k := range slices.Sorted(maps.Keys(f.BuildArgs)) {
+			fmt.Fprintf(w, "pass --build-arg %s=%s (the base comes from this build arg)\n", k, f.BuildArgs[k])
 		}
 		fmt.Fprintln(w)
 	}

@@ -76,6 +76,10 @@ func (f DateFormat) Format(t time.Time) string { return t.UTC().Format(f.layout)
 // String returns the format as written.
 func (f DateFormat) String() string { return f.raw }
 
+// MarshalText renders the format as written (YYYYMMDD): its fields are
+// unexported, so JSON would otherwise write {}.
+func (f DateFormat) MarshalText() ([]byte, error) { return []byte(f.raw), nil }
+
 // IsZero reports whether the format was never set.
 func (f DateFormat) IsZero() bool { return f.raw == "" }
 
