@@ -45,6 +45,10 @@ const (
 	// InternalParameters; change the version suffix when that schema
 	// changes incompatibly.
 	BuildTypeDockerfile = "https://github.com/patchline/patchline/buildtypes/dockerfile/v1"
+	// BuildTypeRebase is the SLSA buildType of a rebase: nothing was
+	// built; the layers of a published image (a resolved dependency) were
+	// put on a new base.
+	BuildTypeRebase = "https://github.com/patchline/patchline/buildtypes/rebase/v1"
 	// BuilderIDBase is the builder id prefix; the patchline version is
 	// appended after "@".
 	BuilderIDBase = "https://github.com/patchline/patchline"

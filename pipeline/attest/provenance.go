@@ -94,7 +94,11 @@ type ProvenanceInput struct {
 	PatchlineVersion string
 	// Tools are images the build ran besides the build itself, such as the
 	// pinned syft image; recorded as builder dependencies.
-	Tools        []Image
+	Tools []Image
+	// RebasedFrom is, for a rebase, the published image whose layers were
+	// kept: the provenance then says BuildTypeRebase and lists it among
+	// the resolved dependencies, since nothing was built.
+	RebasedFrom  *Image
 	InvocationID string
 	StartedOn    time.Time
 	FinishedOn   time.Time
@@ -159,9 +163,18 @@ func NewProvenance(in ProvenanceInput) (Statement, error) {
 	if err != nil {
 		return Statement{}, err
 	}
+	buildType := BuildTypeDockerfile
+	if in.RebasedFrom != nil {
+		buildType = BuildTypeRebase
+		from, err := imageDescriptors([]Image{*in.RebasedFrom})
+		if err != nil {
+			return Statement{}, err
+		}
+		deps = append(deps, from...)
+	}
 	pred := ProvenancePredicate{
 		BuildDefinition: BuildDefinition{
-			BuildType:            BuildTypeDockerfile,
+			BuildType:            buildType,
 			ExternalParameters:   in.Request,
 			ResolvedDependencies: deps,
 		},

@@ -84,7 +84,7 @@ func rebaseLine(ctx context.Context, in release.Inputs, res *release.Resolver, b
 		return nil, fmt.Errorf("%s was built from commit %s, but %s is at commit %s; a rebase keeps the image's layers and would attest a commit they were not built from: set refresh.strategy: rebuild to rebuild the line from its tag",
 			image, rev, in.Source.Ref, in.Source.Commit)
 	}
-	pinned := &release.Pinned{}
+	pinned := &release.Pinned{RebasedFrom: image}
 	for _, input := range inputs {
 		base := release.Base{Ref: input.Ref, Digest: input.Digest, Role: input.Role, Stages: input.Stages}
 		if input.Role == dockerfile.RoleFinal {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -128,6 +129,7 @@ func TestRebaseRefusesImageNotBuiltOnRecordedBase(t *testing.T) {
 func TestRebaseAttestsTheReleaseTagsCommitAndRef(t *testing.T) {
 	w := newWorld(t, regtest.GGCR(), rebasePolicy, "v1.6.2")
 	e := w.e
+	published := strings.TrimPrefix(e.Digest(e.Repo+":1.6"), "sha256:")
 	w.week()
 	e.PushBase(t, "2")
 	rep, err := w.refresh(func(r *refresh.Request) {
@@ -160,6 +162,12 @@ func TestRebaseAttestsTheReleaseTagsCommitAndRef(t *testing.T) {
 			if src.URI != "git+https://github.com/acme/app@refs/tags/v1.6.2" || src.Digest["gitCommit"] != tagged.Commit ||
 				p.BuildDefinition.ExternalParameters.Source.Ref != "refs/tags/v1.6.2" || p.BuildDefinition.InternalParameters.Strategy != "rebase" {
 				t.Errorf("rebase provenance source = %+v, request %+v", src, p.BuildDefinition.ExternalParameters.Source)
+			}
+			// Nothing was built: the provenance says so, and names the
+			// image whose layers were kept.
+			kept := slices.ContainsFunc(p.BuildDefinition.ResolvedDependencies, func(d attest.ResourceDescriptor) bool { return d.Digest["sha256"] == published })
+			if p.BuildDefinition.BuildType != attest.BuildTypeRebase || !kept || p.BuildDefinition.ExternalParameters.BuildArgs != nil {
+				t.Errorf("rebase provenance: buildType %s, lists the published image %v, build args %v", p.BuildDefinition.BuildType, kept, p.BuildDefinition.ExternalParameters.BuildArgs)
 			}
 		}
 	}

@@ -58,6 +58,9 @@ type Pinned struct {
 	Bases     []Base
 	Final     *Base
 	Changes   []dockerfile.Change
+	// RebasedFrom is set when the image was not built but rebased: the
+	// published image (repository@digest) whose layers it keeps.
+	RebasedFrom string
 }
 
 // Resolver caches base digests for one run, so every base is resolved with

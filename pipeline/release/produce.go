@@ -3,6 +3,7 @@ package release
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -271,8 +272,20 @@ func subjectOf(in Inputs, b Build, d v1.Descriptor) (attest.Subject, error) {
 
 func provenance(in Inputs, b Build, d v1.Descriptor, subject attest.Subject, pinned *Pinned, started time.Time, strategy string) (attest.Statement, error) {
 	args := map[string]string{}
-	for _, a := range in.BuildArgs {
-		args[a.Name] = a.Value
+	var rebasedFrom *attest.Image
+	if pinned != nil && pinned.RebasedFrom != "" {
+		// Nothing was built: the run's build arguments did not make these
+		// layers, and the image that did is a dependency.
+		ref, digest, _ := strings.Cut(pinned.RebasedFrom, "@")
+		h, err := v1.NewHash(digest)
+		if err != nil {
+			return attest.Statement{}, fmt.Errorf("rebased from %s: %w", pinned.RebasedFrom, err)
+		}
+		rebasedFrom = &attest.Image{Ref: ref, Digest: h}
+	} else {
+		for _, a := range in.BuildArgs {
+			args[a.Name] = a.Value
+		}
 	}
 	var bases []attest.Image
 	if pinned != nil {
@@ -300,6 +313,7 @@ func provenance(in Inputs, b Build, d v1.Descriptor, subject attest.Subject, pin
 		BaseImages:       bases,
 		PatchlineVersion: in.PatchlineVersion,
 		Tools:            in.Tools,
+		RebasedFrom:      rebasedFrom,
 		InvocationID:     in.InvocationID,
 		StartedOn:        started,
 		FinishedOn:       in.Now(),
