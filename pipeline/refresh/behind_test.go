@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/patchline/patchline/pipeline/internal/testing/regtest"
@@ -128,7 +127,7 @@ func TestMovingExactTagWaitsForTheAttestations(t *testing.T) {
 			before := e.Digest(e.Repo + ":1.6.2")
 			w.week()
 			e.PushBase(t, "2")
-			e.Server.Inject(regtest.Fault{Match: afterPut("1.6.2-20260211", regtest.OfKind(registry.KindBlobUpload, registry.KindPutManifest)), Times: -1, Status: http.StatusInternalServerError})
+			e.Server.Inject(regtest.Fault{Match: regtest.AfterTag("1.6.2-20260211", regtest.OfKind(registry.KindBlobUpload, registry.KindPutManifest)), Times: -1, Status: http.StatusInternalServerError})
 			if _, err := w.refresh(); err == nil {
 				t.Fatal("the refresh succeeded although no referrer could be attached")
 			}
@@ -141,20 +140,5 @@ func TestMovingExactTagWaitsForTheAttestations(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// afterPut matches the requests m matches that come after the PUT of tag.
-func afterPut(tag string, m regtest.Matcher) regtest.Matcher {
-	var mu sync.Mutex
-	seen := false
-	return func(r *http.Request) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/manifests/"+tag) {
-			seen = true
-			return false
-		}
-		return seen && m(r)
 	}
 }

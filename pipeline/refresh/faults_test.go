@@ -132,23 +132,6 @@ func shapeSince(e *fixture.Env, from int, date string) shape {
 	return s
 }
 
-// onePlatform is the weekly-refresh contract for one platform: the fault
-// matrices fault every write, and a second platform only repeats the
-// same kinds of write.
-const onePlatform = `version: 1
-platforms: [linux/amd64]
-tags:
-  exact: "{version}"
-  line: "{major}.{minor}"
-  aliases: [latest]
-  dated: "{version}-{date}"
-  immutable: [dated]
-release:
-  dated: true
-refresh:
-  exact: true
-`
-
 // weeksPerWorld bounds how many weekly refreshes one world serves: ggcr's
 // referrers API reads every manifest of the registry, so a world that
 // grows for a year slows every refresh down.
@@ -166,7 +149,7 @@ func TestFaultAtEveryWrite(t *testing.T) {
 	floating := []string{"1.6.2", "1.6", "latest"}
 	for _, impl := range matrixImpls() {
 		t.Run(impl.Name, func(t *testing.T) {
-			clean := newWorld(t, impl, onePlatform, "v1.6.2")
+			clean := newWorld(t, impl, fixture.OnePlatform, "v1.6.2")
 			clean.week()
 			clean.e.PushBase(t, "2")
 			from := len(clean.e.TagWrites())
@@ -194,7 +177,7 @@ func TestFaultAtEveryWrite(t *testing.T) {
 								continue
 							}
 							if k%weeksPerWorld == 1 || w == nil {
-								w = newWorld(t, impl, onePlatform, "v1.6.2")
+								w = newWorld(t, impl, fixture.OnePlatform, "v1.6.2")
 							}
 							w.week()
 							w.e.PushBase(t, fmt.Sprint(k+2))
@@ -251,14 +234,14 @@ func TestTransientFaultAtEveryWrite(t *testing.T) {
 	for _, impl := range matrixImpls() {
 		t.Run(impl.Name, func(t *testing.T) {
 			for ki, kind := range faultKinds {
-				w := newWorld(t, impl, onePlatform, "v1.6.2")
+				w := newWorld(t, impl, fixture.OnePlatform, "v1.6.2")
 				var want shape
 				for k := 0; ; k++ {
 					if k > 0 && raceBuild && k%4 != ki%4 {
 						continue
 					}
 					if k%weeksPerWorld == 0 && k > 0 {
-						w = newWorld(t, impl, onePlatform, "v1.6.2")
+						w = newWorld(t, impl, fixture.OnePlatform, "v1.6.2")
 					}
 					w.week()
 					w.e.PushBase(t, fmt.Sprint(k+2))

@@ -2,8 +2,6 @@ package release_test
 
 import (
 	"net/http"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,24 +13,6 @@ import (
 	"github.com/patchline/patchline/pipeline/release"
 	"github.com/patchline/patchline/pipeline/version"
 )
-
-// afterTag matches the requests of one method on one path that come after
-// the PUT of tag: with the exact tag written first, those are the
-// attestation step's.
-func afterTag(tag, method, path string) regtest.Matcher {
-	var mu sync.Mutex
-	seen := false
-	route := regtest.Route(method, path)
-	return func(r *http.Request) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/manifests/"+tag) {
-			seen = true
-			return false
-		}
-		return seen && route(r)
-	}
-}
 
 // One transient failure on any request of the referrers upload (the SBOM
 // blob's POST, PATCH or PUT, or the artifact manifest's PUT) is retried
@@ -53,7 +33,7 @@ func TestAttestationUploadFaultsAreRetried(t *testing.T) {
 					{Reset: true},
 				} {
 					e := fixture.New(t, impl)
-					fault.Match = afterTag("1.6.0", step.method, step.path)
+					fault.Match = regtest.AfterTag("1.6.0", regtest.Route(step.method, step.path)) // the attestation step: the exact tag is written first
 					in := e.Server.Inject(fault)
 					rep, err := release.Release(ctx, e.Inputs("default"), fixture.Version(t, "1.6.0"), version.Set{})
 					if err != nil {

@@ -86,23 +86,6 @@ func checkNoUnattestedFloatingTag(t *testing.T, e *fixture.Env, floating []strin
 // move, the exact tag among them: none may point at an unattested image.
 var floatingTags = []string{"1.6.0", "1.6", "latest"}
 
-// onePlatform is the weekly-refresh contract for one platform: the fault
-// matrix faults every write, and a second platform only repeats the same
-// kinds of write.
-const onePlatform = `version: 1
-platforms: [linux/amd64]
-tags:
-  exact: "{version}"
-  line: "{major}.{minor}"
-  aliases: [latest]
-  dated: "{version}-{date}"
-  immutable: [dated]
-release:
-  dated: true
-refresh:
-  exact: true
-`
-
 // releaseShape is what one release of version v did: the tags it wrote
 // (v written as V), the images they hold, and the referrers of each
 // platform image of those.
@@ -153,7 +136,7 @@ func TestFaultAtEveryWriteThenRerun(t *testing.T) {
 		t.Run(impl.Name, func(t *testing.T) {
 			clean := fixture.New(t, impl)
 			rel := func(e *fixture.Env, v, invocation string, tags []string) (*release.Report, error) {
-				in := e.Inputs(onePlatform)
+				in := e.Inputs(fixture.OnePlatform)
 				in.InvocationID = invocation
 				b, src, _ := e.Source(ctx, "v"+v)
 				in.Builder, in.Source = b, src

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +27,22 @@ func Route(method, pathPattern string) Matcher {
 	}
 	return func(r *http.Request) bool {
 		return (method == "" || r.Method == method) && (re == nil || re.MatchString(r.URL.Path))
+	}
+}
+
+// AfterTag matches the requests m matches that come after the PUT of tag:
+// with the tag written first in a publish, those are the steps after it.
+func AfterTag(tag string, m Matcher) Matcher {
+	var mu sync.Mutex
+	seen := false
+	return func(r *http.Request) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/manifests/"+tag) {
+			seen = true
+			return false
+		}
+		return seen && m(r)
 	}
 }
 
